@@ -1,0 +1,19 @@
+"""embed: the embedding matrix for the dictionary -> data/embedding.npy, metrics/embedding.json."""
+
+from tangshi.atomic import save_npy, write_json
+from tangshi.embed import build_embedding
+from tangshi.errors import run_main
+from tangshi.params import load_params
+from tangshi.vocab import Vocab
+
+
+def main() -> None:
+    params = load_params()
+    matrix, metrics = build_embedding(Vocab.load("data/vocab.json"), params["embed"]["vectors"], params["seed"])
+    save_npy("data/embedding.npy", matrix)
+    write_json("metrics/embedding.json", metrics)
+    print(f"embed: {metrics}")
+
+
+if __name__ == "__main__":
+    run_main(main)

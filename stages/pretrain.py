@@ -1,0 +1,31 @@
+"""pretrain: skip-gram character vectors over Tang+Song poems minus dev -> data/vectors/chars.txt."""
+
+import time
+
+from tangshi.corpus import load_json_folder, read_poems
+from tangshi.errors import run_main
+from tangshi.params import load_params
+from tangshi.pretrain import PROBES, neighbours, save_word2vec_text, sentences, train_vectors
+
+
+def main() -> None:
+    params = load_params()
+    cfg = params["pretrain"]
+    start = time.perf_counter()
+    dev = set(read_poems("data/corpus/dev.txt"))
+    records = load_json_folder("data/raw/tang") + load_json_folder("data/raw/song")
+    corpus = list(sentences(records, excluded=dev))
+    chars = sum(map(len, corpus))
+    print(f"pretrain: {len(corpus)} poems, {chars} characters (dev poems removed)")
+    model = train_vectors(
+        corpus, cfg["dim"], cfg["window"], cfg["min_count"], cfg["negative"], cfg["epochs"], params["seed"], cfg["workers"]
+    )
+    common = set(model.wv.index_to_key[:3000])
+    for char in PROBES:
+        print(f"  {char}: {' '.join(neighbours(model, char))}   (top 3000 only: {' '.join(neighbours(model, char, within=common))})")
+    save_word2vec_text(model, "data/vectors/chars.txt")
+    print(f"pretrain: {len(model.wv)} vectors of {cfg['dim']} dims in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    run_main(main)
