@@ -1,0 +1,52 @@
+"""Saving and loading trained poets: weights as plain tensors (loaded with weights_only=True) plus config.json."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .atomic import atomic_path
+from .errors import TangshiError
+from .poet import ModelConfig, TrainConfig, build_poet
+from .vocab import Vocab
+
+
+def save_torch(obj, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def load_torch(path: Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise TangshiError(f"checkpoint {path} not found: train the model first (`dvc repro`)")
+    except Exception as err:  # truncated, foreign or tampered file
+        raise TangshiError(f"corrupt checkpoint {path} ({type(err).__name__}): delete it and train again")
+
+
+def load_poet(model_dir: str | Path, vocab: Vocab, device: str = "auto"):
+    """The best weights of a trained variant, refusing a checkpoint made for another vocabulary."""
+    model_dir = Path(model_dir)
+    try:
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TangshiError(f"{model_dir} holds no trained model (config.json missing): run `dvc repro` first")
+    except json.JSONDecodeError as err:
+        raise TangshiError(f"corrupt {model_dir / 'config.json'} ({err}): retrain the model")
+    if config.get("vocab_digest") != vocab.digest():
+        raise TangshiError(
+            f"{model_dir} was trained with another vocabulary ({config.get('vocab_digest')} vs {vocab.digest()} "
+            "in data/vocab.json): retrain it or use the vocabulary it was trained with"
+        )
+    model_cfg = ModelConfig(config["impl"], config["layers"], config["hidden"], config["dropout"])
+    train_cfg = TrainConfig(embedding=config["embedding"], forget_bias=config["forget_bias"], device=device)
+    placeholder = np.zeros((config["vocab_size"], config["embed_dim"]), np.float32)  # overwritten by the weights
+    poet = build_poet(model_cfg, train_cfg, placeholder, seed=0)
+    weights = load_torch(model_dir / "best.pt")
+    try:
+        poet.load_weights(weights)
+    except (KeyError, RuntimeError, ValueError) as err:
+        raise TangshiError(f"corrupt checkpoint {model_dir / 'best.pt'} (weights do not fit config.json: {err}): retrain")
+    return poet, config

@@ -1,0 +1,197 @@
+"""A poet is a model plus what trains, scores and runs it, behind one interface for all five variants.
+
+    poet.train_step(ids)  -> mean loss of one optimizer step on a (B, T+1) batch
+    poet.token_nll(ids)   -> (B, T) negative log-likelihood of each predicted token
+    poet.init_state(B) / poet.step(x, state) -> logits (B, V) as a torch tensor, new state
+
+`TorchPoet` serves the nn.LSTM and hand-written-cell variants; `NumpyPoet`
+serves the NumPy LSTM with its hand-written optimizers.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from .errors import TangshiError
+from .models import IMPLS, EMBEDDINGS, PoetLSTM, check_choice
+from .numpy_lstm import NumpyLSTM, init_params
+from .optim import NumpyOptimizer, check_optimizer, clip_grad_norm, torch_optimizer
+
+EVAL_BATCH = 256
+
+
+@dataclass
+class ModelConfig:
+    impl: str  # numpy | autograd | torch
+    layers: int
+    hidden: int
+    dropout: float
+
+    def __post_init__(self):
+        check_choice("model implementation", self.impl, IMPLS)
+        if self.impl == "numpy" and self.layers != 1:
+            raise TangshiError(f"the NumPy LSTM has one layer, not {self.layers}: set layers: 1")
+        if self.layers < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
+            raise TangshiError(f"bad model sizes {asdict(self)}: layers, hidden >= 1 and 0 <= dropout < 1")
+
+
+@dataclass
+class TrainConfig:
+    optimizer: str = "rmsprop"
+    lr: float = 0.002
+    batch_size: int = 64
+    epochs: int = 30
+    patience: int = 3
+    clip: float = 5.0
+    embedding: str = "finetune"
+    forget_bias: float = 1.0
+    device: str = "auto"
+
+    def __post_init__(self):
+        check_optimizer(self.optimizer)
+        check_choice("embedding mode", self.embedding, EMBEDDINGS)
+        if self.batch_size < 1 or self.epochs < 1 or self.patience < 0 or self.lr <= 0:
+            raise TangshiError(f"bad training params {asdict(self)}: batch_size, epochs >= 1, patience >= 0, lr > 0")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise TangshiError(f"unknown train.device {name!r}: use auto, cpu, cuda or cuda:N")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise TangshiError(f"train.device is {name} but this torch sees no CUDA GPU: use auto or cpu")
+    return device
+
+
+class TorchPoet:
+    def __init__(self, model: PoetLSTM, train: TrainConfig, device: torch.device):
+        self.model = model.to(device)
+        self.device = device
+        self.clip = train.clip
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch_optimizer(train.optimizer, trainable, train.lr)
+
+    def _ids(self, ids: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(ids, dtype=torch.long).to(self.device, non_blocking=True).T  # (T+1, B)
+
+    def train_step(self, ids: np.ndarray) -> float:
+        self.model.train()
+        x = self._ids(ids)
+        logits, _ = self.model(x[:-1])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[1:].reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        self.optimizer.step()
+        return loss.item()
+
+    @torch.no_grad()
+    def token_nll(self, ids: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        x = self._ids(ids)
+        logits, _ = self.model(x[:-1])
+        nll = torch.nn.functional.cross_entropy(logits.permute(1, 2, 0), x[1:].T, reduction="none")
+        return nll.double().cpu().numpy()
+
+    def init_state(self, batch: int):
+        return None
+
+    @torch.no_grad()
+    def step(self, x: torch.Tensor, state):
+        self.model.eval()
+        logits, state = self.model(x.view(1, -1).to(self.device), state)
+        return logits[0], state
+
+    def weights(self) -> dict:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def load_weights(self, weights: dict) -> None:
+        self.model.load_state_dict(weights)
+
+    def state_dict(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+
+
+class NumpyPoet:
+    def __init__(self, lstm: NumpyLSTM, train: TrainConfig):
+        self.lstm = lstm
+        self.clip = train.clip
+        self.optimizer = NumpyOptimizer(train.optimizer, train.lr)
+        self.device = torch.device("cpu")
+
+    def train_step(self, ids: np.ndarray) -> float:
+        loss, grads = self.lstm.loss_and_grads(np.asarray(ids))
+        if self.clip > 0:
+            clip_grad_norm(grads, self.clip)
+        self.optimizer.step(self.lstm.params, grads)
+        return loss
+
+    def token_nll(self, ids: np.ndarray) -> np.ndarray:
+        return self.lstm.token_nll(np.asarray(ids)).astype(np.float64)
+
+    def init_state(self, batch: int):
+        zeros = np.zeros((batch, self.lstm.hidden), self.lstm.params["W_h"].dtype)
+        return zeros, zeros
+
+    def step(self, x: torch.Tensor, state):
+        logits, h, c = self.lstm.step(x.cpu().numpy(), *state)
+        return torch.from_numpy(logits), (h, c)
+
+    def weights(self) -> dict:
+        """The trained parameters and the fixed embedding they were trained with."""
+        arrays = {**self.lstm.params, "embedding": self.lstm.embedding}
+        return {k: torch.from_numpy(v.copy()) for k, v in arrays.items()}
+
+    def load_weights(self, weights: dict) -> None:
+        for k in self.lstm.params:
+            self.lstm.params[k][...] = weights[k].numpy()
+        self.lstm.embedding[...] = weights["embedding"].numpy()
+
+    def state_dict(self) -> dict:
+        opt = self.optimizer.state_dict()
+        return {
+            "model": self.weights(),
+            "optimizer": {"steps": opt["steps"], "state": {k: {n: torch.from_numpy(a) for n, a in v.items()} for k, v in opt["state"].items()}},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.load_weights(state["model"])
+        opt = state["optimizer"]
+        self.optimizer.load_state_dict({"steps": opt["steps"], "state": {k: {n: a.numpy() for n, a in v.items()} for k, v in opt["state"].items()}})
+
+    def parameter_count(self) -> int:
+        return sum(v.size for v in self.lstm.params.values())
+
+
+def build_poet(model: ModelConfig, train: TrainConfig, embedding: np.ndarray, seed: int, device: torch.device | None = None):
+    """A freshly initialised poet for a vocabulary of embedding.shape[0] tokens."""
+    vocab_size, embed_dim = embedding.shape
+    if model.impl == "numpy":
+        rng = np.random.default_rng(seed)
+        if train.embedding == "none":  # fixed random vectors instead of pretrained ones
+            embedding = rng.standard_normal(embedding.shape).astype(np.float32)
+        params = init_params(embed_dim, model.hidden, vocab_size, train.forget_bias, rng)
+        return NumpyPoet(NumpyLSTM(params, embedding), train)
+    torch.manual_seed(seed)
+    net = PoetLSTM(
+        vocab_size, embed_dim, model.hidden, model.layers, model.dropout, model.impl,
+        train.embedding, embedding, train.forget_bias,
+    )
+    return TorchPoet(net, train, device or resolve_device(train.device))
+
+
+def all_token_nll(poet, ids: np.ndarray, batch: int = EVAL_BATCH) -> np.ndarray:
+    """(N, T) negative log-likelihood of every predicted token of every poem."""
+    return np.concatenate([poet.token_nll(ids[i : i + batch]) for i in range(0, len(ids), batch)])

@@ -1,0 +1,131 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tangshi.checkpoint import load_poet
+from tangshi.errors import TangshiError
+from tangshi.poet import ModelConfig, TrainConfig, all_token_nll
+from tangshi.train import train_variant
+from tangshi.vocab import build_vocab, encode_all
+
+VARIANTS = {
+    "numpy": ModelConfig("numpy", 1, 32, 0.0),
+    "autograd": ModelConfig("autograd", 2, 32, 0.2),
+    "single": ModelConfig("torch", 1, 32, 0.2),
+    "double": ModelConfig("torch", 2, 32, 0.2),
+    "triple": ModelConfig("torch", 3, 32, 0.2),
+}
+
+
+@pytest.fixture(scope="module")
+def data(fixture_corpus, tmp_path_factory):
+    train = [t for _, t in fixture_corpus.train]
+    dev = [t for _, t in fixture_corpus.dev]
+    vocab = build_vocab(train, 300, "random", 42)
+    embedding = np.random.default_rng(0).standard_normal((len(vocab), 16)).astype(np.float32)
+    folder = tmp_path_factory.mktemp("inputs")
+    inputs = []
+    for name, array in (("train", encode_all(vocab, train)), ("dev", encode_all(vocab, dev)), ("embedding", embedding)):
+        np.save(folder / f"{name}.npy", array)
+        inputs.append(folder / f"{name}.npy")
+    return vocab, encode_all(vocab, train), encode_all(vocab, dev), embedding, inputs
+
+
+def run(data, out: Path, variant="single", model=None, **train_kw):
+    vocab, train_ids, dev_ids, embedding, inputs = data
+    cfg = TrainConfig(**{"epochs": 2, "patience": 0, "batch_size": 32, "lr": 0.005, **train_kw})
+    summary = train_variant(
+        variant, model or VARIANTS[variant], cfg, 42, vocab, train_ids, dev_ids, embedding, inputs,
+        out / "models" / variant, out / "dvclive" / variant, progress=False,
+    )
+    return summary, None
+
+
+def curve(out: Path, variant: str, metric: str) -> list[float]:
+    rows = (out / "dvclive" / variant / "plots" / "metrics" / f"{metric}.tsv").read_text().splitlines()[1:]
+    return [float(r.split("\t")[-1]) for r in rows]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_each_variant_learns_in_two_epochs(data, tmp_path, variant):
+    summary, _ = run(data, tmp_path, variant)
+    loss = curve(tmp_path, variant, "train/loss")
+    assert len(loss) == 2 and loss[1] < loss[0]
+    assert curve(tmp_path, variant, "dev/ppl")[1] < curve(tmp_path, variant, "dev/ppl")[0]
+    assert summary["epochs"] == 2 and summary["best_epoch"] == 2
+    config = json.loads((tmp_path / "models" / variant / "config.json").read_text())
+    assert config["status"] == "done" and config["vocab_digest"] == data[0].digest()
+    poet, _ = load_poet(tmp_path / "models" / variant, data[0], device="cpu")
+    dev = data[2]
+    ppl = float(np.exp(all_token_nll(poet, dev).mean()))
+    assert ppl == pytest.approx(summary["best_dev_ppl"], rel=1e-4)  # best.pt holds the best epoch
+
+
+@pytest.mark.parametrize("variant", ["numpy", "double"])
+def test_same_params_and_seed_give_identical_metrics(data, tmp_path, variant):
+    run(data, tmp_path / "a", variant)
+    run(data, tmp_path / "b", variant)
+    for metric in ("train/loss", "train/ppl", "dev/ppl", "dev/ppl_chars"):
+        assert curve(tmp_path / "a", variant, metric) == curve(tmp_path / "b", variant, metric)
+
+
+@pytest.mark.parametrize("variant", ["numpy", "single"])
+def test_killed_run_resumes_after_last_finished_epoch(data, tmp_path, monkeypatch, capsys, variant):
+    run(data, tmp_path / "whole", variant, epochs=3)
+    from tangshi import poet as poet_mod
+
+    cls = poet_mod.NumpyPoet if variant == "numpy" else poet_mod.TorchPoet
+    original, calls = cls.train_step, {"n": 0}
+    steps_per_epoch = -(-len(data[1]) // 32)
+
+    def dies_in_epoch_3(self, ids):
+        calls["n"] += 1
+        if calls["n"] > 2 * steps_per_epoch + 1:
+            raise KeyboardInterrupt  # as if `dvc repro` were killed mid-epoch
+        return original(self, ids)
+
+    monkeypatch.setattr(cls, "train_step", dies_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        run(data, tmp_path / "killed", variant, epochs=3)
+    monkeypatch.setattr(cls, "train_step", original)
+    capsys.readouterr()
+    run(data, tmp_path / "killed", variant, epochs=3)
+    assert "resuming after epoch 2" in capsys.readouterr().out
+    for metric in ("train/loss", "dev/ppl"):
+        assert curve(tmp_path / "killed", variant, metric) == curve(tmp_path / "whole", variant, metric)
+
+
+def test_checkpoint_for_other_params_starts_fresh(data, tmp_path, capsys):
+    run(data, tmp_path, "single", epochs=1)
+    run(data, tmp_path, "single", epochs=1, lr=0.001)
+    assert "starting fresh" in capsys.readouterr().out
+    assert len(curve(tmp_path, "single", "dev/ppl")) == 1
+
+
+def test_early_stopping_keeps_best_epoch(data, tmp_path):
+    summary, _ = run(data, tmp_path, "numpy", epochs=30, patience=1, lr=0.05, optimizer="adam")
+    assert summary["stopped_early"] and summary["epochs"] == summary["best_epoch"] + 1
+    assert min(curve(tmp_path, "numpy", "dev/ppl")) == pytest.approx(summary["best_dev_ppl"])
+
+
+def test_nan_loss_names_the_epoch_and_lr(data, tmp_path):
+    with pytest.raises(TangshiError, match=r"(loss|dev perplexity) became (nan|inf) in epoch 1: lower train.lr \(now 1e\+30\)"):
+        run(data, tmp_path, "numpy", lr=1e30, optimizer="sgd", clip=0)
+
+
+def test_refusals(data, tmp_path):
+    with pytest.raises(TangshiError, match="unknown optimizer 'lbfgs': choose one of sgd, momentum, adagrad, rmsprop, adam"):
+        TrainConfig(optimizer="lbfgs")
+    with pytest.raises(TangshiError, match="unknown embedding mode 'glove': choose one of finetune, frozen, none"):
+        TrainConfig(embedding="glove")
+    with pytest.raises(TangshiError, match="unknown model implementation 'jax': choose one of numpy, autograd, torch"):
+        ModelConfig("jax", 1, 8, 0.0)
+    run(data, tmp_path, "single", epochs=1)
+    other = build_vocab(["山月，日夜。"], 10, "random", 42)
+    with pytest.raises(TangshiError, match="was trained with another vocabulary"):
+        load_poet(tmp_path / "models" / "single", other)
+    (tmp_path / "models" / "single" / "best.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(TangshiError, match="corrupt checkpoint .*best.pt"):
+        load_poet(tmp_path / "models" / "single", data[0])
