@@ -14,12 +14,16 @@ import yaml
 from .conftest import FIXTURE, ROOT
 
 pytestmark = pytest.mark.slow
+VARIANTS = ("numpy", "autograd", "single", "double", "triple")
 
 # Small enough for CI; every stage still runs for real.
 OVERRIDES = {
     "corpus": {"source": str(FIXTURE), "size": "large"},
     "pretrain": {"dim": 16, "epochs": 2, "min_count": 1},
     "vocab": {"size": 300},
+    "train": {"epochs": 2, "patience": 0, "batch_size": 32, "lr": 0.005, "device": "cpu"},
+    "models": {v: {"hidden": 16} for v in VARIANTS},
+    "sample": {"per_start": 2, "starts": "山月日风人", "acrostic": "山水风云日月春秋"},
 }
 
 
@@ -58,6 +62,8 @@ def repo(tmp_path_factory) -> Path:
             (repo / name).write_bytes(src.read_bytes())
     set_params(repo, OVERRIDES)
     run(["git", "init", "-q"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture"], repo)
     first = run(["dvc", "repro"], repo)
     repo.joinpath("first_run.log").write_text(first)
     return repo
@@ -65,7 +71,8 @@ def repo(tmp_path_factory) -> Path:
 
 def test_every_stage_ran_and_wrote_its_outputs(repo):
     ran = stages_run((repo / "first_run.log").read_text())
-    assert ran[:5] == ["fetch", "corpus", "pretrain", "vocab", "embed"]
+    data_stages = ["fetch", "corpus", "pretrain", "vocab", "embed"]
+    assert [s for s in ran if s in data_stages] == data_stages
     corpus = json.loads((repo / "metrics/corpus.json").read_text())
     assert corpus["kept"] == 400 and corpus["duplicates"] >= 6 and corpus["poems_read"] == 454
     train = (repo / "data/corpus/train.txt").read_text(encoding="utf-8").splitlines()
@@ -81,6 +88,33 @@ def test_every_stage_ran_and_wrote_its_outputs(repo):
     assert "月:" in (repo / "first_run.log").read_text()  # the neighbours sanity check is logged
 
 
+def test_models_are_trained_evaluated_sampled_and_reported(repo):
+    ran = stages_run((repo / "first_run.log").read_text())
+    for stage in ("train", "evaluate", "sample"):
+        assert {f"{stage}@{v}" for v in VARIANTS} <= set(ran)
+    assert "meter" in ran and ran[-1] == "report"
+    for v in VARIANTS:
+        loss = [float(r.split("\t")[1]) for r in (repo / f"dvclive/{v}/plots/metrics/train/loss.tsv").read_text().splitlines()[1:]]
+        assert len(loss) == 2 and loss[1] < loss[0], v
+        assert {"best.pt", "last.pt", "config.json"} <= {p.name for p in (repo / "models" / v).iterdir()}
+        ev = json.loads((repo / f"metrics/eval/{v}.json").read_text())
+        assert ev["dev_ppl"] < ev["dev_ppl_chars"] and ev["epochs"] == 2
+        sm = json.loads((repo / f"metrics/samples/{v}.json").read_text())
+        assert sm["constrain"] == "form" and sm["form_valid"] == 1.0 and sm["poems"] == 10
+        assert sm["by_mode"]["meter"]["meter_valid"] >= 0.95
+        text = (repo / f"samples/{v}.txt").read_text(encoding="utf-8")
+        assert text.count("*日") >= 2 and "## acrostic" in text
+    meter = json.loads((repo / "metrics/meter.json").read_text())
+    assert 0.2 < meter["real_dev_poems"]["meter_valid"] < 0.9 and meter["agreement_on_dev"]["agree"] > 0.7
+    report = (repo / "metrics/report.md").read_text(encoding="utf-8")
+    assert all(f"| {v} |" in report for v in VARIANTS)
+    assert (repo / "plots/perplexity.png").stat().st_size > 10_000 and (repo / "plots/variants.png").exists()
+    shown = run(["dvc", "metrics", "show", "--json"], repo)
+    assert "dev_ppl_chars" in shown and "meter_valid" in shown
+    run(["dvc", "plots", "show", "-o", "dvc_plots"], repo)
+    assert (repo / "dvc_plots" / "index.html").exists()
+
+
 def test_second_repro_runs_nothing(repo):
     assert stages_run(run(["dvc", "repro"], repo)) == []
 
@@ -89,9 +123,18 @@ def test_vocab_size_reruns_only_what_follows(repo):
     set_params(repo, {"vocab": {"size": 250}})
     output = run(["dvc", "repro"], repo)
     ran = stages_run(output)
-    assert ran[:2] == ["vocab", "embed"], output
-    assert not {"fetch", "corpus", "pretrain"} & set(ran)
+    assert ran[:2] == ["vocab", "embed"] and "train@single" in ran and "report" in ran, output
+    assert not {"fetch", "corpus", "pretrain", "meter"} & set(ran)
     assert json.loads((repo / "metrics/vocab.json").read_text())["size"] == 254
+
+
+def test_exp_run_on_one_variant_reruns_only_that_variant(repo):
+    output = run(["dvc", "exp", "run", "-S", "models.double.hidden=24"], repo)
+    ran = set(stages_run(output))
+    assert ran == {"train@double", "evaluate@double", "sample@double", "report"}, output
+    assert json.loads((repo / "metrics/eval/double.json").read_text())["parameters"] > 0
+    diff = run(["dvc", "metrics", "diff"], repo)
+    assert "metrics/eval/double.json" in diff
 
 
 def test_bad_param_fails_with_one_line_and_no_output(repo):

@@ -1,0 +1,137 @@
+"""The `tangshi` command: write, check and score poems outside DVC.
+
+    tangshi write --model models/double --start 月 -n 4 --constrain meter
+    tangshi write --acrostic 春江花月夜思故乡
+    tangshi write --first-line 国破山河在
+    tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
+    tangshi score poems.txt --model models/double
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from .corpus import POEM_LEN, poem_lines, rejection, to_simplified
+from .errors import TangshiError, run_main
+from .meter import EITHER, ToneLexicon, judge, ping_rhyme_groups
+
+DEFAULTS = {"model": "models/double", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
+
+
+def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None) -> str:
+    j = judge(poem, lexicon, vocab)
+    if not j.tones:
+        return f"{poem}\n  ✗ not a 五言律诗: 8 lines of 5 characters with ，/。 after odd/even lines"
+    out = []
+    for i, (line, tones) in enumerate(zip(poem_lines(j.poem), j.tones)):
+        punct = "，" if i % 2 == 0 else "。"
+        marks = " ".join(f"{c}{'平' if t == '平' else '仄' if t == '仄' else '?'}" for c, t in zip(line, tones))
+        end = sorted(ping_rhyme_groups().get(line[-1], ())) if i % 2 == 1 or i == 0 else []
+        out.append(f"  {line}{punct}  {marks}" + (f"   韵: {' / '.join(end) or '(not a 平 rhyme)'}" if end or i % 2 else ""))
+    rules = "  ".join(f"{'✓' if ok else '✗'}{rule}" for rule, ok in j.passed.items())
+    out.append(f"  {rules}")
+    out.append(f"  pattern: {j.pattern or 'none of the four'} · rhyme group: {j.rhyme_group or 'none shared'} · "
+               f"{'passes every rule of 五律' if j.meter_valid else 'breaks ' + ', '.join(j.failed())}")
+    out.append("  (? = either tone: 多音字 or not in the lexicon)")
+    return "\n".join(out)
+
+
+def cmd_write(args) -> None:
+    from .checkpoint import load_poet
+    from .decode import Constraints, Request, write_poems
+    from .vocab import Vocab
+
+    vocab = Vocab.load(args.vocab)
+    lexicon = ToneLexicon.load(args.tones)
+    poet, _ = load_poet(args.model, vocab, args.device)
+    simplified = lambda s: to_simplified(s) if s else s  # noqa: E731
+    request = Request(simplified(args.start), simplified(args.acrostic), simplified(args.first_line))
+    written = write_poems(
+        poet, vocab, [Request(request.start, request.acrostic, request.first_line) for _ in range(args.n)],
+        args.constrain, Constraints(vocab, lexicon), args.temperature, args.top_k, args.top_p, args.seed,
+    )
+    for w in written:
+        print(w.tokens)
+        print(show_judgement(w.poem, lexicon, vocab))
+        print()
+
+
+def cmd_check(args) -> None:
+    poem = to_simplified("".join(args.poem.split()))
+    print(show_judgement(poem, ToneLexicon.load(args.tones)))
+
+
+def cmd_score(args) -> None:
+    from .checkpoint import load_poet
+    from .perplexity import perplexities
+    from .poet import all_token_nll
+    from .vocab import Vocab, encode_all
+
+    vocab = Vocab.load(args.vocab)
+    try:
+        lines = open(args.file, encoding="utf-8").read().splitlines()
+    except OSError as err:
+        raise TangshiError(f"cannot read {args.file} ({err.strerror}): give a text file with one poem per line")
+    poems = []
+    for number, line in enumerate(lines, 1):
+        poem = to_simplified("".join(line.split()).lstrip("*").rstrip("$"))
+        if not poem:
+            continue
+        if len(poem) != POEM_LEN or rejection(poem):
+            raise TangshiError(f"{args.file} line {number} is not a 五言律诗 (8 lines of 5 characters with ，/。): fix or remove it")
+        poems.append(poem)
+    if not poems:
+        raise TangshiError(f"{args.file} holds no poems: give one poem per line")
+    poet, _ = load_poet(args.model, vocab, args.device)
+    ids = encode_all(vocab, poems)
+    nll = all_token_nll(poet, ids)
+    ppl, ppl_chars = perplexities(nll, ids, vocab)
+    for poem, row in zip(poems, nll):
+        print(f"{np.exp(row.mean()):8.1f}  {poem}")
+    print(f"{len(poems)} poems: perplexity {ppl:.1f} over all predicted tokens, {ppl_chars:.1f} over the 40 characters")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tangshi", description="Write, check and score 五言律诗 with tangshi's LSTM poets.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    w = sub.add_parser("write", help="write poems with a trained model",
+                       epilog="examples: tangshi write --start 月 -n 4 --constrain meter; tangshi write --acrostic 春江花月夜思故乡")
+    given = w.add_mutually_exclusive_group()
+    given.add_argument("--start", help="the first character")
+    given.add_argument("--acrostic", help="8 characters, one at the head of each line (藏头诗)")
+    given.add_argument("--first-line", help="a 5-character first line to continue")
+    w.add_argument("--model", default=DEFAULTS["model"], help="a trained model folder (default %(default)s)")
+    w.add_argument("-n", type=int, default=4, help="how many poems (default %(default)s)")
+    w.add_argument("--constrain", default="meter", choices=("none", "form", "meter"), help="default %(default)s")
+    w.add_argument("--temperature", type=float, default=0.8)
+    w.add_argument("--top-k", type=int, default=0)
+    w.add_argument("--top-p", type=float, default=0.95)
+    w.add_argument("--seed", type=int, default=0)
+    w.set_defaults(func=cmd_write)
+
+    c = sub.add_parser("check", help="judge a poem by the rules of 五律",
+                       epilog='example: tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"')
+    c.add_argument("poem", help="the poem, with ，and 。 (traditional script is converted)")
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("score", help="perplexity of poems under a model", epilog="example: tangshi score poems.txt --model models/single")
+    s.add_argument("file", help="a text file, one poem per line")
+    s.add_argument("--model", default=DEFAULTS["model"], help="default %(default)s")
+    s.set_defaults(func=cmd_score)
+
+    for sp in (w, c, s):
+        sp.add_argument("--tones", default=DEFAULTS["tones"], help="tone lexicon from the meter stage (default %(default)s)")
+        sp.add_argument("--vocab", default=DEFAULTS["vocab"], help="default %(default)s")
+        sp.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    run_main(lambda: args.func(args))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

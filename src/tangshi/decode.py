@@ -1,0 +1,246 @@
+"""Writing poems: batched sampling with form and meter constraints, start characters, acrostics, first lines.
+
+Positions drive everything. After `*`, token k (0..47) of a poem is
+character (k % 6) of line k // 6, or its punctuation when k % 6 == 5; token 48
+is `$`. Mode `none` samples freely (the report's way, which can break form);
+`form` forces punctuation and `$` in place and forbids them elsewhere, so
+every poem is well-formed; `meter` also picks a 五律 tone pattern and a 平水韵
+rhyme group per poem and masks every character that would break a strict
+position or the rhyme (no rhyme character twice).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .corpus import CHARS, LINES, POEM_LEN
+from .errors import TangshiError
+from .meter import EITHER, LINE_TYPES, PATTERNS, PING, ZE, ToneLexicon, ping_rhyme_groups
+from .vocab import COMMA, EOS, STOP, Vocab
+
+MODES = ("none", "form", "meter")
+FREE_STEPS = POEM_LEN + 16  # mode none may run past 49 tokens: that is how it breaks form
+MIN_RHYMES = 8  # a rhyme group needs this many usable dictionary characters to be drawn
+# requirement codes per token position
+ANY, WANT_PING, WANT_ZE, RHYME, PUNCT_COMMA, PUNCT_STOP, END = range(7)
+
+
+@dataclass
+class Request:
+    """What to write: a start character, an 8-character acrostic, or a given first line (or nothing)."""
+
+    start: str | None = None
+    acrostic: str | None = None
+    first_line: str | None = None
+    forced: dict[int, str] = field(default_factory=dict, init=False)  # token position -> character
+
+    def check(self, vocab: Vocab) -> "Request":
+        given = [x for x in (self.start, self.acrostic, self.first_line) if x]
+        if len(given) > 1:
+            raise TangshiError("give one of a start character, an acrostic or a first line, not several")
+        if self.start is not None:
+            if len(self.start) != 1:
+                raise TangshiError(f"start {self.start!r} must be one character")
+            self.forced = {0: self.start}
+        if self.acrostic is not None:
+            if len(self.acrostic) != LINES:
+                raise TangshiError(f"an acrostic needs {LINES} characters, one per line; {self.acrostic!r} has {len(self.acrostic)}")
+            self.forced = {line * (CHARS + 1): c for line, c in enumerate(self.acrostic)}
+        if self.first_line is not None:
+            if len(self.first_line) != CHARS:
+                raise TangshiError(f"a first line has {CHARS} characters; {self.first_line!r} has {len(self.first_line)}")
+            self.forced = dict(enumerate(self.first_line))
+        for char in self.forced.values():
+            if char not in vocab:
+                raise TangshiError(f"character {char!r} is not in the dictionary: choose another (see data/vocab.json)")
+        return self
+
+
+@dataclass
+class Written:
+    tokens: str  # the report's form: *…$
+    chosen_nll: float  # summed NLL, under the unconstrained model, of the characters it sampled
+    chosen: int  # how many characters it sampled (forced ones excluded)
+    pattern: str | None = None
+    rhyme_group: str | None = None
+
+    @property
+    def poem(self) -> str:
+        return self.tokens.lstrip("*").split("$")[0]
+
+
+class Constraints:
+    """Per-token masks over the vocabulary for the form and meter modes."""
+
+    def __init__(self, vocab: Vocab, lexicon: ToneLexicon | None = None):
+        V = len(vocab)
+        self.vocab = vocab
+        is_char = torch.zeros(V, dtype=torch.bool)
+        is_char[vocab.char_ids] = True
+        one_hot = lambda t: torch.nn.functional.one_hot(torch.tensor(vocab.index[t]), V).bool()  # noqa: E731
+        ping = ze = is_char
+        self.groups: list[str] = []
+        group_masks = [torch.zeros(V, dtype=torch.bool)]  # row 0: placeholder for "no rhyme here"
+        if lexicon is not None:
+            chars = set(vocab.char_ids)
+            tones = [lexicon.tone(t) if i in chars else None for i, t in enumerate(vocab.tokens)]
+            known = [t in lexicon.counts for t in vocab.tokens]
+            ping = torch.tensor([t in (PING, EITHER) and k for t, k in zip(tones, known)]) & is_char
+            ze = torch.tensor([t in (ZE, EITHER) and k for t, k in zip(tones, known)]) & is_char
+            members: dict[str, list[int]] = {}
+            for char, groups in ping_rhyme_groups().items():
+                if char in vocab and ping[vocab.index[char]]:
+                    for g in groups:
+                        members.setdefault(g, []).append(vocab.index[char])
+            for g in sorted(members):
+                if len(members[g]) >= MIN_RHYMES:
+                    self.groups.append(g)
+                    mask = torch.zeros(V, dtype=torch.bool)
+                    mask[members[g]] = True
+                    group_masks.append(mask)
+        self.lexicon = lexicon
+        self.table = torch.stack([is_char, ping, ze, is_char, one_hot(COMMA), one_hot(STOP), one_hot(EOS)])
+        self.group_masks = torch.stack(group_masks)
+        self.group_sizes = np.array([int(m.sum()) for m in group_masks[1:]], dtype=float)
+
+    def form_requirements(self) -> np.ndarray:
+        req = np.full(POEM_LEN + 1, ANY)
+        for line in range(LINES):
+            req[line * (CHARS + 1) + CHARS] = PUNCT_COMMA if line % 2 == 0 else PUNCT_STOP
+        req[POEM_LEN] = END
+        return req
+
+    def meter_plan(self, request: Request, rng: np.random.Generator) -> tuple[np.ndarray, str, int]:
+        """Requirements per token, the pattern and the rhyme group (index into self.groups, 1-based)."""
+        if self.lexicon is None or not self.groups:
+            raise TangshiError("meter needs the tone lexicon and rhyme groups: run `dvc repro meter`")
+        tone = self.lexicon.tone
+        options = []
+        for name, kinds in PATTERNS.items():
+            req = self._pattern_requirements(kinds, request.forced)
+            clash = any(
+                req[k] in (WANT_PING, WANT_ZE, RHYME) and not fits_req(tone(c), req[k]) for k, c in request.forced.items()
+            )
+            if not clash:
+                options.append((name, req))
+        if not options:  # a given first line that fits no pattern: constrain the rest anyway
+            options = [(n, self._pattern_requirements(k, request.forced)) for n, k in PATTERNS.items()]
+        name, req = options[rng.integers(len(options))]
+        forced_rhymes = [c for k, c in request.forced.items() if req[k] == RHYME]
+        candidates = [
+            i for i, g in enumerate(self.groups)
+            if all(g in ping_rhyme_groups().get(c, ()) for c in forced_rhymes)
+        ] or list(range(len(self.groups)))
+        weights = self.group_sizes[candidates] / self.group_sizes[candidates].sum()
+        group = candidates[rng.choice(len(candidates), p=weights)] + 1
+        return req, name, group
+
+    def _pattern_requirements(self, kinds: str, forced: dict[int, str]) -> np.ndarray:
+        req = self.form_requirements()
+        tone = self.lexicon.tone
+        for line, kind in enumerate(kinds):
+            base = line * (CHARS + 1)
+            pattern = LINE_TYPES[kind]
+            strict = {1, 3, 4}
+            if kind == "B":  # 平平仄仄平: a 仄 at position 1 would leave 孤平, unless position 3 turns 平
+                head = forced.get(base)
+                if head is not None and tone(head) == ZE:
+                    req[base + 2] = WANT_PING
+                else:
+                    strict.add(0)
+            if kind == "D":  # 仄仄仄平平: a 平 at position 3 would make 三平尾
+                strict.add(2)
+            for col in strict:
+                req[base + col] = WANT_PING if pattern[col] == PING else WANT_ZE
+            if pattern[4] == PING:  # every 平-ending line rhymes: even lines, and line 1 when 入韵
+                req[base + 4] = RHYME
+        return req
+
+
+def fits_req(tone: str, req: int) -> bool:
+    if req == WANT_ZE:
+        return tone in (ZE, EITHER)
+    return tone in (PING, EITHER)
+
+
+def filter_logits(scores: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
+    if top_k and top_k > 0:
+        kth = torch.topk(scores, min(top_k, scores.shape[-1]), dim=-1).values[:, -1:]
+        scores = scores.masked_fill(scores < kth, -torch.inf)
+    if 0 < top_p < 1:
+        sorted_scores, order = torch.sort(scores, descending=True, dim=-1)
+        probs = torch.softmax(sorted_scores, dim=-1)
+        drop = probs.cumsum(-1) - probs > top_p  # keep the smallest prefix reaching top_p
+        scores = scores.scatter(-1, order, sorted_scores.masked_fill(drop, -torch.inf))
+    return scores
+
+
+@torch.no_grad()
+def write_poems(
+    poet, vocab: Vocab, requests: list[Request], mode: str = "form", constraints: Constraints | None = None,
+    temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0,
+) -> list[Written]:
+    """Write one poem per request, all in one batch on the poet's device."""
+    if mode not in MODES:
+        raise TangshiError(f"unknown constrain mode {mode!r}: choose one of {', '.join(MODES)}")
+    if temperature <= 0:
+        raise TangshiError(f"temperature must be above 0, not {temperature}")
+    requests = [r.check(vocab) for r in requests]
+    constraints = constraints or Constraints(vocab)
+    B, device = len(requests), poet.device
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    steps = FREE_STEPS if mode == "none" else POEM_LEN + 1
+    forced_ids = torch.full((B, steps), -1, dtype=torch.long)
+    for b, r in enumerate(requests):
+        for k, c in r.forced.items():
+            forced_ids[b, k] = vocab.index[c]
+    plans = [(None, None)] * B
+    if mode != "none":
+        req = np.tile(constraints.form_requirements(), (B, 1))
+        groups = np.zeros(B, dtype=np.int64)
+        if mode == "meter":
+            for b, r in enumerate(requests):
+                req[b], name, groups[b] = constraints.meter_plan(r, rng)
+                plans[b] = (name, constraints.groups[groups[b] - 1])
+        req_t = torch.as_tensor(req, device=device)
+        table = constraints.table.to(device)
+        group_rows = constraints.group_masks.to(device)[torch.as_tensor(groups, device=device)]
+        used = torch.zeros(B, len(vocab), dtype=torch.bool, device=device)
+    forced_ids = forced_ids.to(device)
+    x = torch.full((B,), vocab.bos, dtype=torch.long, device=device)
+    state = poet.init_state(B)
+    out = torch.empty((B, steps), dtype=torch.long, device=device)
+    chosen_nll = torch.zeros(B, dtype=torch.float64, device=device)
+    chosen = torch.zeros(B, dtype=torch.long, device=device)
+    char_ids = torch.zeros(len(vocab), dtype=torch.bool, device=device)
+    char_ids[vocab.char_ids] = True
+    for k in range(steps):
+        logits, state = poet.step(x, state)
+        logits = logits.to(device).float()
+        log_p = torch.log_softmax(logits, dim=-1)
+        scores = logits / temperature
+        if mode != "none":
+            need = req_t[:, k]
+            allowed = table[need]
+            rhyme = (need == RHYME)[:, None]
+            allowed = torch.where(rhyme, group_rows & ~used, allowed)
+            scores = scores.masked_fill(~allowed, -torch.inf)
+        scores = filter_logits(scores, top_k, top_p)
+        sampled = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=gen).squeeze(1)
+        forced = forced_ids[:, k] >= 0
+        nxt = torch.where(forced, forced_ids[:, k], sampled)
+        counts = ~forced & char_ids[nxt]
+        chosen_nll += torch.where(counts, -log_p.gather(1, nxt[:, None]).squeeze(1).double(), 0.0)
+        chosen += counts.long()
+        if mode != "none":
+            used |= torch.nn.functional.one_hot(nxt, len(vocab)).bool() & rhyme
+        out[:, k] = nxt
+        x = nxt
+    texts = [vocab.decode(row) for row in out.cpu().tolist()]
+    written = []
+    for text, nll, n, (pattern, group) in zip(texts, chosen_nll.cpu().tolist(), chosen.cpu().tolist(), plans):
+        end = text.find("$")
+        written.append(Written("*" + (text[: end + 1] if end >= 0 else text), nll, n, pattern, group))
+    return written

@@ -1,0 +1,60 @@
+"""Set-level measures of written poems: judge pass rates, diversity, repetition, copying."""
+
+import math
+
+from .corpus import CHARS, POEM_LEN, poem_lines, rejection
+from .meter import Judgement, rule_rates
+
+
+def distinct_n(poems: list[str], n: int) -> float:
+    """Distinct n-grams (within lines) over all n-grams of the set."""
+    grams = [line[i : i + n] for poem in poems for line in lines_of(poem) for i in range(len(line) - n + 1)]
+    return len(set(grams)) / max(len(grams), 1)
+
+
+def lines_of(poem: str) -> list[str]:
+    """The character lines of a poem; a malformed one is split at its punctuation."""
+    if len(poem) == POEM_LEN and rejection(poem) is None:
+        return poem_lines(poem)
+    return [part for part in poem.replace("。", "，").split("，") if part]
+
+
+def repeat_rate(poems: list[str]) -> float:
+    """Mean share of a poem's characters that repeat an earlier character of the same poem."""
+    rates = []
+    for poem in poems:
+        chars = [c for line in lines_of(poem) for c in line]
+        if chars:
+            rates.append(1 - len(set(chars)) / len(chars))
+    return sum(rates) / max(len(rates), 1)
+
+
+def copy_rates(poems: list[str], training: list[str]) -> dict:
+    """Share of generated 5-character lines, and of whole poems, found verbatim in the training corpus."""
+    train_lines = {line for poem in training for line in poem_lines(poem)}
+    train_poems = set(training)
+    lines = [line for poem in poems for line in lines_of(poem) if len(line) == CHARS]
+    return {
+        "copied_lines": sum(line in train_lines for line in lines) / max(len(lines), 1),
+        "copied_poems": sum(poem in train_poems for poem in poems) / max(len(poems), 1),
+    }
+
+
+def set_metrics(judgements: list[Judgement], training: list[str], chosen_nll: float | None = None, chosen: int = 0) -> dict:
+    poems = [j.poem for j in judgements]
+    rates = rule_rates(judgements)
+    metrics = {
+        "poems": len(poems),
+        "form_valid": rates["form"],
+        "rhyme_valid": rates["rhyme"],
+        "tone_valid": rates["tone_valid"],
+        "meter_valid": rates["meter_valid"],
+        "rules": {k: v for k, v in rates.items() if k not in ("tone_valid", "meter_valid")},
+        "distinct_1": distinct_n(poems, 1),
+        "distinct_2": distinct_n(poems, 2),
+        "repeat_rate": repeat_rate(poems),
+        **copy_rates(poems, training),
+    }
+    if chosen_nll is not None:
+        metrics["chosen_ppl_chars"] = math.exp(chosen_nll / max(chosen, 1))
+    return {k: round(v, 5) if isinstance(v, float) else v for k, v in metrics.items()}

@@ -1,0 +1,111 @@
+"""The report: one table of every variant and the plots, from the metrics the other stages wrote."""
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .atomic import atomic_path, write_text  # noqa: E402
+from .errors import TangshiError  # noqa: E402
+
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TangshiError(f"{path} not found: run `dvc repro` so every variant is trained, evaluated and sampled")
+
+
+def curve(live_dir: Path, metric: str) -> pd.DataFrame:
+    return pd.read_csv(live_dir / "plots" / "metrics" / f"{metric}.tsv", sep="\t")
+
+
+def variant_table(variants: dict, root: Path = Path(".")) -> pd.DataFrame:
+    rows = []
+    for name, model in variants.items():
+        ev = read_json(root / "metrics" / "eval" / f"{name}.json")
+        sm = read_json(root / "metrics" / "samples" / f"{name}.json")
+        live = read_json(root / "dvclive" / name / "metrics.json")
+        modes = sm["by_mode"]
+        rows.append({
+            "variant": name, "impl": model["impl"], "layers": model["layers"], "hidden": model["hidden"],
+            "dropout": model["dropout"], "params": ev["parameters"], "epochs": ev["epochs"], "best epoch": ev["best_epoch"],
+            "dev PP (all)": ev["dev_ppl"], "dev PP (chars)": ev["dev_ppl_chars"],
+            "train PP (all)": ev["train_ppl"], "train PP (chars)": ev["train_ppl_chars"],
+            "form (none)": modes["none"]["form_valid"], "meter (form)": modes["form"]["meter_valid"],
+            "meter (meter)": modes["meter"]["meter_valid"], "chosen PP form": modes["form"]["chosen_ppl_chars"],
+            "chosen PP meter": modes["meter"]["chosen_ppl_chars"], "distinct-2": sm["distinct_2"],
+            "repeat": sm["repeat_rate"], "copied lines": sm["copied_lines"],
+            "tokens/s": live["tokens_per_s"], "train s": live["train_s"],
+        })
+    return pd.DataFrame(rows)
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    def cell(v):
+        if isinstance(v, float):
+            return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}" if abs(v) < 1000 else f"{v:.0f}"
+        return str(v)
+
+    header = "| " + " | ".join(df.columns) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def save_figure(fig, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_curves(variants: dict, root: Path, path: Path) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=False)
+    for i, name in enumerate(variants):
+        color = f"C{i}"
+        for ax, suffix in zip(axes, ("ppl", "ppl_chars")):
+            train, dev = curve(root / "dvclive" / name, f"train/{suffix}"), curve(root / "dvclive" / name, f"dev/{suffix}")
+            ax.plot(train["step"], train[suffix], "--", color=color, alpha=0.7)
+            ax.plot(dev["step"], dev[suffix], "-", color=color, label=name)
+    for ax, what in zip(axes, ("all predicted tokens", "the 40 characters alone")):
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("perplexity")
+        ax.set_title(f"Perplexity over {what}: dev (solid), train (dashed)")
+        ax.grid(alpha=0.3)
+    axes[0].legend()
+    save_figure(fig, path)
+
+
+def plot_variants(df: pd.DataFrame, path: Path) -> None:
+    panels = [
+        ("dev PP (all)", "dev perplexity (all tokens)"), ("dev PP (chars)", "dev perplexity (characters)"),
+        ("meter (meter)", "meter pass rate, meter decoding"), ("tokens/s", "training tokens per second"),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(16, 3.8))
+    for ax, (column, title) in zip(axes, panels):
+        ax.bar(df["variant"], df[column], color=[f"C{i}" for i in range(len(df))])
+        ax.set_title(title)
+        ax.tick_params(axis="x", rotation=30)
+        ax.grid(axis="y", alpha=0.3)
+    save_figure(fig, path)
+
+
+def build_report(variants: dict, root: Path = Path(".")) -> str:
+    df = variant_table(variants, root)
+    plot_curves(variants, root, root / "plots" / "perplexity.png")
+    plot_variants(df, root / "plots" / "variants.png")
+    text = (
+        "# tangshi report\n\n"
+        "Perplexity is exp(mean NLL) on the dev split: (all) over every predicted token (48 + `$`), "
+        "(chars) over the 40 characters alone. Pass rates are shares of samples; `chosen PP` is the "
+        "perplexity, under the unconstrained model, of the characters the decoder chose.\n\n"
+        + to_markdown(df) + "\n\n![perplexity](../plots/perplexity.png)\n\n![variants](../plots/variants.png)\n"
+    )
+    write_text(root / "metrics" / "report.md", text)
+    return text

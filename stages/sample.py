@@ -1,0 +1,30 @@
+"""sample@V: poems for every start character in every mode, judged -> samples/V.txt, metrics/samples/V.json."""
+
+import sys
+
+from tangshi.atomic import write_json, write_text
+from tangshi.checkpoint import load_poet
+from tangshi.corpus import read_poems
+from tangshi.errors import run_main
+from tangshi.meter import ToneLexicon
+from tangshi.params import load_params
+from tangshi.samples import sample_all
+from tangshi.vocab import Vocab
+
+
+def main() -> None:
+    variant = sys.argv[1]
+    params = load_params()
+    vocab = Vocab.load("data/vocab.json")
+    poet, _ = load_poet(f"models/{variant}", vocab, params["train"]["device"])
+    text, metrics = sample_all(
+        poet, vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/corpus/train.txt"),
+        params["sample"], params["seed"],
+    )
+    write_text(f"samples/{variant}.txt", f"# {variant}: poems written by the model, judged by the 格律 rules\n\n" + text)
+    write_json(f"metrics/samples/{variant}.json", metrics)
+    print(f"sample@{variant}: " + ", ".join(f"{k} {v}" for k, v in metrics.items() if k not in ("by_mode", "rules")))
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,155 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tangshi.cli import main as cli_main
+from tangshi.corpus import load_json_folder, poem_lines
+from tangshi.decode import Constraints, Request, filter_logits, write_poems
+from tangshi.errors import TangshiError
+from tangshi.meter import annotated_pairs, build_lexicon, judge, rule_rates
+from tangshi.poet import ModelConfig, TrainConfig
+from tangshi.train import train_variant
+from tangshi.vocab import build_vocab, encode_all
+
+from .judge_poems import PASSES
+
+
+@pytest.fixture(scope="module")
+def setup(fixture_corpus, raw_dir, tmp_path_factory):
+    """A small trained poet of each kind on the fixture, with its vocabulary and a lexicon from fixture strains."""
+    out = tmp_path_factory.mktemp("decode")
+    train = [t for _, t in fixture_corpus.train]
+    vocab = build_vocab(train, 400, "random", 42)
+    emb = np.random.default_rng(0).standard_normal((len(vocab), 16)).astype(np.float32)
+    ids, dev = encode_all(vocab, train), encode_all(vocab, [t for _, t in fixture_corpus.dev])
+    for name, array in (("train", ids), ("dev", dev), ("emb", emb)):
+        np.save(out / f"{name}.npy", array)
+    inputs = [out / f"{n}.npy" for n in ("train", "dev", "emb")]
+    poets = {}
+    for variant, cfg in (("numpy", ModelConfig("numpy", 1, 32, 0.0)), ("single", ModelConfig("torch", 1, 32, 0.1))):
+        train_variant(variant, cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, vocab, ids, dev, emb,
+                      inputs, out / "models" / variant, out / "dvclive" / variant, progress=False)
+        from tangshi.checkpoint import load_poet
+
+        poets[variant] = load_poet(out / "models" / variant, vocab, "cpu")[0]
+    strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
+    lexicon = build_lexicon(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
+    (out / "vocab.json").write_text(json.dumps(vocab.to_json(), ensure_ascii=False), encoding="utf-8")
+    (out / "tones.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
+    return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon)}
+
+
+@pytest.mark.parametrize("variant", ["numpy", "single"])
+def test_form_mode_is_always_well_formed(setup, variant):
+    vocab = setup["vocab"]
+    written = write_poems(setup["poets"][variant], vocab, [Request(start="山")] * 20, "form", setup["constraints"], seed=1)
+    for w in written:
+        assert w.tokens.startswith("*山") and w.tokens.endswith("$")
+        assert judge(w.poem, setup["lexicon"], vocab).passed["form"], w.tokens
+        assert 0 < w.chosen <= 39 and w.chosen_nll > 0
+
+
+def test_none_mode_samples_freely(setup):
+    written = write_poems(setup["poets"]["single"], setup["vocab"], [Request(start="月")] * 30, "none", seed=2, temperature=1.5)
+    assert all(w.tokens.startswith("*月") for w in written)
+    forms = [judge(w.poem, setup["lexicon"], setup["vocab"]).passed["form"] for w in written]
+    assert not all(forms)  # a barely trained model breaks form when nothing stops it
+
+
+@pytest.mark.parametrize("variant", ["numpy", "single"])
+def test_meter_mode_passes_the_judge(setup, variant):
+    requests = [Request(start=c) for c in "日夜红山月海何" for _ in range(5)]
+    written = write_poems(setup["poets"][variant], setup["vocab"], requests, "meter", setup["constraints"], seed=3)
+    judgements = [judge(w.poem, setup["lexicon"], setup["vocab"]) for w in written]
+    assert rule_rates(judgements)["meter_valid"] >= 0.95, [(w.tokens, w.pattern, j.failed(), j.tones) for w, j in zip(written, judgements) if j.failed()]
+    assert all(w.pattern and w.rhyme_group for w in written)
+    ends = [poem_lines(w.poem)[i][-1] for w in written for i in (1, 3, 5, 7)]
+    assert len(ends) == 4 * len(written)
+    for w in written:  # no rhyme character twice in one poem
+        rhymes = [poem_lines(w.poem)[i][-1] for i in (1, 3, 5, 7)]
+        assert len(set(rhymes)) == 4
+
+
+@pytest.mark.parametrize("mode", ["none", "form", "meter"])
+def test_acrostic_is_driven_by_line_position(setup, mode):
+    written = write_poems(setup["poets"]["single"], setup["vocab"], [Request(acrostic="春江花月夜思故乡")] * 4, mode,
+                          setup["constraints"], seed=4)
+    for w in written:
+        body = w.tokens[1:]
+        assert [body[i * 6] for i in range(8) if i * 6 < len(body)] == list("春江花月夜思故乡")[: (len(body) + 5) // 6]
+    if mode == "meter":
+        assert all(judge(w.poem, setup["lexicon"], setup["vocab"]).meter_valid for w in written)
+
+
+def test_first_line_is_continued(setup, fixture_corpus):
+    vocab = setup["vocab"]
+    first = next(line for _, t in fixture_corpus.train for line in poem_lines(t)[:1] if all(c in vocab for c in line))
+    written = write_poems(setup["poets"]["numpy"], vocab, [Request(first_line=first)] * 3, "meter", setup["constraints"], seed=5)
+    assert all(w.poem.startswith(first + "，") and judge(w.poem, setup["lexicon"]).passed["form"] for w in written)
+
+
+def test_same_seed_same_poems(setup):
+    args = (setup["poets"]["single"], setup["vocab"], [Request(start="山")] * 5, "meter", setup["constraints"])
+    assert [w.tokens for w in write_poems(*args, seed=7)] == [w.tokens for w in write_poems(*args, seed=7)]
+    assert [w.tokens for w in write_poems(*args, seed=7)] != [w.tokens for w in write_poems(*args, seed=8)]
+
+
+def test_bad_requests(setup):
+    poet, vocab = setup["poets"]["single"], setup["vocab"]
+    with pytest.raises(TangshiError, match="character '龘' is not in the dictionary"):
+        write_poems(poet, vocab, [Request(start="龘")])
+    with pytest.raises(TangshiError, match="an acrostic needs 8 characters, one per line; '春江花' has 3"):
+        write_poems(poet, vocab, [Request(acrostic="春江花")])
+    with pytest.raises(TangshiError, match="a first line has 5 characters; '国破山河' has 4"):
+        write_poems(poet, vocab, [Request(first_line="国破山河")])
+    with pytest.raises(TangshiError, match="unknown constrain mode 'rhyme': choose one of none, form, meter"):
+        write_poems(poet, vocab, [Request()], "rhyme")
+    with pytest.raises(TangshiError, match="meter needs the tone lexicon"):
+        write_poems(poet, vocab, [Request()], "meter", Constraints(vocab))
+
+
+def test_filter_logits():
+    scores = torch.tensor([[1.0, 3.0, 2.0, 0.0]])
+    assert torch.isinf(filter_logits(scores, 2, 1.0)).tolist() == [[True, False, False, True]]
+    p = torch.softmax(scores, -1)[0]  # 0.64, 0.24, 0.09, 0.03 by rank
+    kept = ~torch.isinf(filter_logits(scores, 0, 0.8))
+    assert kept.tolist() == [[False, True, True, False]] and p[1] + p[2] >= 0.8
+
+
+def test_cli_write_check_score(setup, capsys, tmp_path):
+    out = setup["out"]
+    common = ["--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"]
+    cli_main(["write", "--model", str(out / "models" / "single"), "--acrostic", "春江花月夜思故乡", "-n", "2", *common])
+    text = capsys.readouterr().out
+    assert text.count("*春") == 2 and "passes every rule of 五律" in text
+    cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json")])
+    assert "pattern: 仄起不入韵" in capsys.readouterr().out
+    poems = tmp_path / "poems.txt"
+    poems.write_text(PASSES["春望"] + "\n" + PASSES["武德"] + "\n", encoding="utf-8")
+    cli_main(["score", str(poems), "--model", str(out / "models" / "numpy"), *common])
+    assert "2 poems: perplexity" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["write", "--start", "龘"], "character '龘' is not in the dictionary"),
+    (["write", "--acrostic", "春江"], "an acrostic needs 8 characters"),
+    (["write", "--first-line", "国破山"], "a first line has 5 characters"),
+    (["score", "missing.txt"], "cannot read missing.txt"),
+])
+def test_cli_bad_input_is_one_line_and_exit_1(setup, capsys, args, message):
+    out = setup["out"]
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main([*args, "--model", str(out / "models" / "single"), "--vocab", str(out / "vocab.json"),
+                  "--tones", str(out / "tones.json"), "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_score_rejects_malformed_poem(setup, capsys, tmp_path):
+    out = setup["out"]
+    (tmp_path / "bad.txt").write_text("床前明月光，疑是地上霜。\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        cli_main(["score", str(tmp_path / "bad.txt"), "--model", str(out / "models" / "single"), "--vocab", str(out / "vocab.json")])
+    assert "line 1 is not a 五言律诗" in capsys.readouterr().err

@@ -1,0 +1,96 @@
+import json
+
+import pytest
+
+from tangshi.corpus import load_json_folder
+from tangshi.meter import (
+    EITHER, PING, RULES, ZE, ToneLexicon, annotated_pairs, build_lexicon, has_gu_ping, has_san_ping_wei, judge,
+    lexicon_agreement, line_type, ping_rhyme_groups, rule_rates,
+)
+from tangshi.quality import copy_rates, distinct_n, repeat_rate
+
+from .conftest import ROOT
+from .judge_poems import BREAKS, PASSES
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> ToneLexicon:
+    return ToneLexicon.load(ROOT / "tests" / "fixtures" / "tones.json")
+
+
+@pytest.mark.parametrize("title", PASSES)
+def test_real_poems_that_pass_every_rule(lexicon, title):
+    j = judge(PASSES[title], lexicon)
+    assert j.meter_valid and j.failed() == [], j.tones
+    assert j.pattern is not None and j.rhyme_group is not None
+
+
+@pytest.mark.parametrize("rule", BREAKS)
+def test_real_poems_that_break_a_rule(lexicon, rule):
+    failed = judge(BREAKS[rule], lexicon).failed()
+    assert rule in failed
+    if rule != "even_ping":
+        assert failed == [rule]
+
+
+def test_spring_view_tones_and_rhyme(lexicon):
+    j = judge(PASSES["春望"], lexicon)
+    assert j.tones[0] == "仄仄平平仄" and j.pattern == "仄起不入韵" and j.rhyme_group == "下平聲十二侵"
+
+
+def test_form_needs_shape_and_dictionary(lexicon):
+    seven = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
+    assert judge(seven, lexicon).passed == {r: False for r in RULES}
+    assert not judge(PASSES["春望"][:-1] + "，", lexicon).passed["form"]
+    assert judge("*" + PASSES["春望"] + "$", lexicon).meter_valid  # the report's *…$ form is accepted
+
+    class Dictionary:
+        def __contains__(self, char):
+            return char != "簪"
+
+    assert judge(PASSES["春望"], lexicon, Dictionary()).failed() == ["form"]
+
+
+def test_line_rules():
+    assert line_type("仄仄平平仄") == "A" and line_type("平平仄仄平") == "B"
+    assert line_type("平平平仄仄") == "C" and line_type("仄仄仄平平") == "D"
+    assert line_type("平仄平平仄") == "A"  # position 1 is free
+    assert line_type("仄仄平仄平") is None  # positions 2, 4 and 5 fit no type
+    assert has_gu_ping("仄平仄仄平") and not has_gu_ping("平平仄仄平") and not has_gu_ping("仄仄仄平平")
+    assert not has_gu_ping("*平仄仄平")  # an either-tone character may be the second 平
+    assert has_san_ping_wei("仄仄平平平") and not has_san_ping_wei("仄仄*平平")
+
+
+def test_lexicon_from_strains_marks_ambiguity():
+    pairs = [("行行", "平仄"), ("行山", "平平"), ("山月", "平仄")] + [("月", "仄")] * 20 + [("月", "平")]
+    lex = build_lexicon(pairs, ambiguous_share=0.1)
+    assert lex.tone("山") == PING and lex.tone("月") == ZE  # 1 of 22 平 is under 10%
+    assert lex.tone("行") == EITHER and lex.tone("龘") == EITHER
+    agree = lexicon_agreement(lex, [("山月行", "平平仄")])
+    assert agree["agree"] == pytest.approx(1 / 3) and agree["agree_or_either"] == pytest.approx(2 / 3)
+
+
+def test_lexicon_from_fixture_strains(raw_dir, fixture_corpus, tmp_path):
+    strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
+    pairs = list(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
+    assert len(pairs) > 300
+    lex = build_lexicon(pairs)
+    assert lex.tone("山") == PING and lex.tone("月") == ZE
+    (tmp_path / "t.json").write_text(json.dumps(lex.to_json(), ensure_ascii=False))
+    assert ToneLexicon.load(tmp_path / "t.json").counts == lex.counts
+    rates = rule_rates([judge(t, lex) for _, t in fixture_corpus.dev])
+    assert 0.2 < rates["meter_valid"] < 0.9  # real poems are not all strict; a judge passing all or none is wrong
+    assert rates["rhyme"] > 0.75
+
+
+def test_rhyme_groups_reach_simplified_characters():
+    assert "上平聲一東" in ping_rhyme_groups()["东"]
+    assert "下平聲十二侵" in ping_rhyme_groups()["心"]
+
+
+def test_set_measures():
+    poems = [PASSES["春望"], PASSES["春望"]]
+    assert distinct_n(poems, 1) == pytest.approx(len(set(PASSES["春望"]) - set("，。")) / 80)
+    assert repeat_rate(["山山山山山，" * 8]) == pytest.approx(39 / 40)
+    rates = copy_rates([PASSES["春望"], PASSES["武德"]], [PASSES["春望"]])
+    assert rates == {"copied_lines": 0.5, "copied_poems": 0.5}
