@@ -14,7 +14,7 @@ import numpy as np
 
 from .corpus import POEM_LEN, poem_lines, rejection, to_simplified
 from .errors import TangshiError, run_main
-from .meter import EITHER, ToneLexicon, judge, ping_rhyme_groups
+from .meter import ToneLexicon, judge, ping_rhyme_groups
 
 DEFAULTS = {"model": "models/double", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import opencc
 
 from .errors import TangshiError
+from .params import choose
 
 SIZES = ("normal", "large")
 LINES, CHARS = 8, 5
@@ -113,8 +114,7 @@ class Corpus:
 
 
 def build_corpus(records: list[dict], size: str, normal_poems: int, seed: int, dev_share: float) -> Corpus:
-    if size not in SIZES:
-        raise TangshiError(f"unknown corpus.size {size!r}: choose one of {', '.join(SIZES)}")
+    choose("corpus.size", size, SIZES)
     if not 0 < dev_share < 1:
         raise TangshiError(f"corpus.dev_share must lie strictly between 0 and 1, not {dev_share}")
     rejected: Counter = Counter()

@@ -16,6 +16,7 @@ import torch
 
 from .corpus import CHARS, LINES, POEM_LEN
 from .errors import TangshiError
+from .params import choose
 from .meter import EITHER, LINE_TYPES, PATTERNS, PING, ZE, ToneLexicon, ping_rhyme_groups
 from .vocab import COMMA, EOS, STOP, Vocab
 
@@ -182,8 +183,7 @@ def write_poems(
     temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0,
 ) -> list[Written]:
     """Write one poem per request, all in one batch on the poet's device."""
-    if mode not in MODES:
-        raise TangshiError(f"unknown constrain mode {mode!r}: choose one of {', '.join(MODES)}")
+    choose("constrain mode", mode, MODES)
     if temperature <= 0:
         raise TangshiError(f"temperature must be above 0, not {temperature}")
     requests = [r.check(vocab) for r in requests]

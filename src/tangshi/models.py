@@ -8,15 +8,10 @@ from torch import nn
 
 from .cell import HandLSTM
 from .errors import TangshiError
+from .params import choose
 
 IMPLS = ("numpy", "autograd", "torch")
 EMBEDDINGS = ("finetune", "frozen", "none")
-
-
-def check_choice(kind: str, value: str, choices) -> str:
-    if value not in choices:
-        raise TangshiError(f"unknown {kind} {value!r}: choose one of {', '.join(choices)}")
-    return value
 
 
 class PoetLSTM(nn.Module):
@@ -35,8 +30,8 @@ class PoetLSTM(nn.Module):
         forget_bias: float = 0.0,
     ):
         super().__init__()
-        check_choice("embedding mode", embedding, EMBEDDINGS)
-        check_choice("torch implementation", impl, IMPLS[1:])
+        choose("embedding mode", embedding, EMBEDDINGS)
+        choose("torch implementation", impl, IMPLS[1:])
         self.embed = nn.Embedding(vocab_size, embed_dim)
         if embedding != "none":
             if pretrained is None or pretrained.shape != (vocab_size, embed_dim):

@@ -7,7 +7,7 @@ The NumPy versions follow torch.optim's update rules and defaults exactly
 import numpy as np
 import torch
 
-from .errors import TangshiError
+from .params import choose
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 MOMENTUM = 0.9
@@ -16,14 +16,8 @@ ADAGRAD_EPS = 1e-10
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
 
 
-def check_optimizer(name: str) -> str:
-    if name not in OPTIMIZERS:
-        raise TangshiError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
-    return name
-
-
 def torch_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    check_optimizer(name)
+    choose("optimizer", name, OPTIMIZERS)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "momentum":
@@ -39,7 +33,7 @@ class NumpyOptimizer:
     """Updates a dict of NumPy arrays in place from a dict of gradients of the same names."""
 
     def __init__(self, name: str, lr: float):
-        self.name = check_optimizer(name)
+        self.name = choose("optimizer", name, OPTIMIZERS)
         self.lr = lr
         self.steps = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}

@@ -14,9 +14,10 @@ import numpy as np
 import torch
 
 from .errors import TangshiError
-from .models import IMPLS, EMBEDDINGS, PoetLSTM, check_choice
+from .models import EMBEDDINGS, IMPLS, PoetLSTM
 from .numpy_lstm import NumpyLSTM, init_params
-from .optim import NumpyOptimizer, check_optimizer, clip_grad_norm, torch_optimizer
+from .optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
+from .params import choose
 
 EVAL_BATCH = 256
 
@@ -29,7 +30,7 @@ class ModelConfig:
     dropout: float
 
     def __post_init__(self):
-        check_choice("model implementation", self.impl, IMPLS)
+        choose("model implementation", self.impl, IMPLS)
         if self.impl == "numpy" and self.layers != 1:
             raise TangshiError(f"the NumPy LSTM has one layer, not {self.layers}: set layers: 1")
         if self.layers < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
@@ -49,8 +50,8 @@ class TrainConfig:
     device: str = "auto"
 
     def __post_init__(self):
-        check_optimizer(self.optimizer)
-        check_choice("embedding mode", self.embedding, EMBEDDINGS)
+        choose("optimizer", self.optimizer, OPTIMIZERS)
+        choose("embedding mode", self.embedding, EMBEDDINGS)
         if self.batch_size < 1 or self.epochs < 1 or self.patience < 0 or self.lr <= 0:
             raise TangshiError(f"bad training params {asdict(self)}: batch_size, epochs >= 1, patience >= 0, lr > 0")
 

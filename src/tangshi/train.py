@@ -29,6 +29,8 @@ from .vocab import Vocab
 
 # Params that do not change the trajectory of a run, so a checkpoint may resume across them.
 RESUMABLE_ACROSS = ("epochs", "patience", "device")
+# A checkpoint made by other training code is not resumed either.
+TRAINING_CODE = ("train.py", "poet.py", "models.py", "cell.py", "numpy_lstm.py", "optim.py", "perplexity.py")
 
 
 def file_digest(path: Path) -> str:
@@ -40,6 +42,7 @@ def fingerprint(variant: str, model: ModelConfig, train: TrainConfig, seed: int,
     payload = {
         "variant": variant, "model": asdict(model), "train": train_cfg, "seed": seed,
         "vocab": vocab.digest(), "inputs": [file_digest(p) for p in inputs],
+        "code": [file_digest(Path(__file__).parent / name) for name in TRAINING_CODE],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 

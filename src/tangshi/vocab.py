@@ -15,6 +15,7 @@ import numpy as np
 
 from .corpus import unit_hash
 from .errors import TangshiError
+from .params import choose
 
 BOS, EOS, COMMA, STOP = "*", "$", "，", "。"
 SPECIALS = (BOS, EOS, COMMA, STOP)
@@ -81,8 +82,7 @@ class Vocab:
 
 
 def build_vocab(train: list[str], size: int, oov: str, seed: int) -> Vocab:
-    if oov not in OOV_MODES:
-        raise TangshiError(f"unknown vocab.oov {oov!r}: choose one of {', '.join(OOV_MODES)}")
+    choose("vocab.oov", oov, OOV_MODES)
     if size < 1:
         raise TangshiError(f"vocab.size must be at least 1, not {size}")
     counts = Counter(c for poem in train for c in poem if c not in SPECIALS)
