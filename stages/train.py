@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tangshi.distributed import launched_by_torchrun, relaunch
 from tangshi.errors import TangshiError, run_main
 from tangshi.params import load_params
 from tangshi.poet import ModelConfig, TrainConfig
@@ -20,6 +21,9 @@ def main() -> None:
     models = params["models"]
     if variant not in models:
         raise TangshiError(f"unknown variant {variant!r}: choose one of {', '.join(models)}")
+    processes = params["train"]["processes"]
+    if processes > 1 and not launched_by_torchrun():
+        relaunch(processes, [__file__, variant])
     train_ids, dev_ids, embedding = (np.load(p) for p in INPUTS)
     summary = train_variant(
         variant, ModelConfig(**models[variant]), TrainConfig(**params["train"]), params["seed"],

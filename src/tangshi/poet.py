@@ -48,12 +48,20 @@ class TrainConfig:
     embedding: str = "finetune"
     forget_bias: float = 1.0
     device: str = "auto"
+    processes: int = 1  # >1: data-parallel under torchrun (see distributed.py)
 
     def __post_init__(self):
         choose("optimizer", self.optimizer, OPTIMIZERS)
         choose("embedding mode", self.embedding, EMBEDDINGS)
-        if self.batch_size < 1 or self.epochs < 1 or self.patience < 0 or self.lr <= 0:
-            raise TangshiError(f"bad training params {asdict(self)}: batch_size, epochs >= 1, patience >= 0, lr > 0")
+        if self.batch_size < 1 or self.epochs < 1 or self.patience < 0 or self.lr <= 0 or self.processes < 1:
+            raise TangshiError(
+                f"bad training params {asdict(self)}: batch_size, epochs, processes >= 1, patience >= 0, lr > 0"
+            )
+        if self.batch_size % self.processes:
+            raise TangshiError(
+                f"train.batch_size {self.batch_size} must divide among train.processes {self.processes}: "
+                "the global batch is split evenly"
+            )
 
 
 def resolve_device(name: str) -> torch.device:
@@ -71,18 +79,24 @@ def resolve_device(name: str) -> torch.device:
 class TorchPoet:
     def __init__(self, model: PoetLSTM, train: TrainConfig, device: torch.device):
         self.model = model.to(device)
+        self.trained = self.model  # what train_step runs: the model, or its DistributedDataParallel wrapper
         self.device = device
         self.clip = train.clip
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch_optimizer(train.optimizer, trainable, train.lr)
 
+    def distribute(self) -> None:
+        """Average gradients across the processes of a torchrun launch."""
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        self.trained = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+
     def _ids(self, ids: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(ids, dtype=torch.long).to(self.device, non_blocking=True).T  # (T+1, B)
 
     def train_step(self, ids: np.ndarray) -> float:
-        self.model.train()
+        self.trained.train()
         x = self._ids(ids)
-        logits, _ = self.model(x[:-1])
+        logits, _ = self.trained(x[:-1])
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[1:].reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -174,6 +188,9 @@ class NumpyPoet:
 
     def parameter_count(self) -> int:
         return sum(v.size for v in self.lstm.params.values())
+
+    def distribute(self) -> None:
+        raise TangshiError("the NumPy LSTM trains in one process: set train.processes to 1 for it")
 
 
 def build_poet(model: ModelConfig, train: TrainConfig, embedding: np.ndarray, seed: int, device: torch.device | None = None):
