@@ -219,23 +219,25 @@ def write_poems(
     for k in range(steps):
         logits, state = poet.step(x, state)
         logits = logits.to(device).float()
-        log_p = torch.log_softmax(logits, dim=-1)
+        log_z = torch.logsumexp(logits, dim=-1)  # for the unconstrained NLL of what is chosen
         scores = logits / temperature
-        if mode != "none":
+        if mode == "form":  # the same mask for every poem: one row, broadcast
+            scores = scores.masked_fill(~table[req_t[0, k]], -torch.inf)
+        elif mode == "meter":
             need = req_t[:, k]
-            allowed = table[need]
             rhyme = (need == RHYME)[:, None]
-            allowed = torch.where(rhyme, group_rows & ~used, allowed)
+            allowed = torch.where(rhyme, group_rows & ~used, table[need])
             scores = scores.masked_fill(~allowed, -torch.inf)
         scores = filter_logits(scores, top_k, top_p)
         sampled = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=gen).squeeze(1)
         forced = forced_ids[:, k] >= 0
         nxt = torch.where(forced, forced_ids[:, k], sampled)
         counts = ~forced & char_ids[nxt]
-        chosen_nll += torch.where(counts, -log_p.gather(1, nxt[:, None]).squeeze(1).double(), 0.0)
+        nll = log_z - logits.gather(1, nxt[:, None]).squeeze(1)
+        chosen_nll += torch.where(counts, nll.double(), 0.0)
         chosen += counts.long()
-        if mode != "none":
-            used |= torch.nn.functional.one_hot(nxt, len(vocab)).bool() & rhyme
+        if mode == "meter":  # a rhyme character may not come back
+            used.scatter_(1, nxt[:, None], rhyme | used.gather(1, nxt[:, None]))
         out[:, k] = nxt
         x = nxt
     texts = [vocab.decode(row) for row in out.cpu().tolist()]
