@@ -22,3 +22,6 @@ repro: $(STAMP)
 
 test: $(STAMP)
 	python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	python -m tangshi.bench

@@ -1,6 +1,8 @@
+import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tangshi.corpus import build_corpus, load_json_folder
@@ -31,3 +33,33 @@ def copy_tree(src: Path, dst: Path) -> None:
 @pytest.fixture(scope="session")
 def fixture_records(raw_dir) -> list[dict]:
     return load_json_folder(raw_dir / "tang")
+
+
+@pytest.fixture(scope="session")
+def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
+    """A small trained poet of each kind on the fixture, with its vocabulary and a lexicon from fixture strains."""
+    from tangshi.checkpoint import load_poet
+    from tangshi.decode import Constraints
+    from tangshi.meter import annotated_pairs, build_lexicon
+    from tangshi.poet import ModelConfig, TrainConfig
+    from tangshi.train import train_variant
+    from tangshi.vocab import build_vocab, encode_all
+
+    out = tmp_path_factory.mktemp("decode")
+    train = [t for _, t in fixture_corpus.train]
+    vocab = build_vocab(train, 400, "random", 42)
+    emb = np.random.default_rng(0).standard_normal((len(vocab), 16)).astype(np.float32)
+    ids, dev = encode_all(vocab, train), encode_all(vocab, [t for _, t in fixture_corpus.dev])
+    for name, array in (("train", ids), ("dev", dev), ("emb", emb)):
+        np.save(out / f"{name}.npy", array)
+    inputs = [out / f"{n}.npy" for n in ("train", "dev", "emb")]
+    poets = {}
+    for variant, cfg in (("numpy", ModelConfig("numpy", 1, 32, 0.0)), ("single", ModelConfig("torch", 1, 32, 0.1))):
+        train_variant(variant, cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, vocab, ids, dev, emb,
+                      inputs, out / "models" / variant, out / "dvclive" / variant, progress=False)
+        poets[variant] = load_poet(out / "models" / variant, vocab, "cpu")[0]
+    strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
+    lexicon = build_lexicon(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
+    (out / "vocab.json").write_text(json.dumps(vocab.to_json(), ensure_ascii=False), encoding="utf-8")
+    (out / "tones.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
+    return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon)}

@@ -92,6 +92,12 @@ def cmd_score(args) -> None:
     print(f"{len(poems)} poems: perplexity {ppl:.1f} over all predicted tokens, {ppl_chars:.1f} over the 40 characters")
 
 
+def cmd_serve(args) -> None:
+    from .serve import serve
+
+    serve(args.host, args.port, models_dir=args.models, vocab_path=args.vocab, tones_path=args.tones, device=args.device)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tangshi", description="Write, check and score 五言律诗 with tangshi's LSTM poets.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -121,7 +127,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default=DEFAULTS["model"], help="default %(default)s")
     s.set_defaults(func=cmd_score)
 
-    for sp in (w, c, s):
+    v = sub.add_parser("serve", help="serve the poem-writing page and its JSON API",
+                       epilog="example: tangshi serve  (then open http://127.0.0.1:8000)")
+    v.add_argument("--host", default="127.0.0.1", help="default %(default)s; 0.0.0.0 exposes the page to your network")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--models", default="models", help="folder of trained variants (default %(default)s)")
+    v.set_defaults(func=cmd_serve)
+
+    for sp in (w, c, s, v):
         sp.add_argument("--tones", default=DEFAULTS["tones"], help="tone lexicon from the meter stage (default %(default)s)")
         sp.add_argument("--vocab", default=DEFAULTS["vocab"], help="default %(default)s")
         sp.add_argument("--device", default="auto", help="auto, cpu or cuda")

@@ -1,0 +1,151 @@
+"""`tangshi serve`: a poem-writing page and its JSON API over the pipeline's trained models.
+
+Models are found under models/<variant>/ and loaded once at start (weights
+only); the server never takes a file path or loads anything from a request.
+Work is bounded: at most MAX_POEMS poems a request, written in one batch,
+request bodies capped at MAX_BODY bytes.
+"""
+
+import json
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from fastapi import FastAPI, HTTPException, Request as HttpRequest
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from .checkpoint import load_poet
+from .corpus import poem_lines, to_simplified
+from .decode import Constraints, Request, write_poems
+from .errors import TangshiError
+from .meter import ToneLexicon, judge, ping_rhyme_groups
+from .vocab import Vocab
+
+MAX_POEMS = 16
+MAX_BODY = 4096
+STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+
+
+class WriteIn(BaseModel):
+    model: str = Field(max_length=40)
+    start: str | None = Field(default=None, max_length=8)
+    acrostic: str | None = Field(default=None, max_length=16)
+    first_line: str | None = Field(default=None, max_length=16)
+    constrain: Literal["none", "form", "meter"] = "meter"
+    temperature: float = Field(default=0.8, gt=0, le=3)
+    n: int = Field(default=4, ge=1, le=MAX_POEMS)
+    seed: int = Field(default=0, ge=0, le=2**31)
+
+
+class CheckIn(BaseModel):
+    poem: str = Field(min_length=1, max_length=400)
+
+
+def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None) -> dict:
+    """A judged poem as the page shows it: lines of characters with tones, rhyme groups, rules."""
+    j = judge(poem, lexicon, vocab)
+    if not j.tones:
+        return {"poem": j.poem, "well_formed": False, "rules": j.passed, "lines": [], "meter_valid": False,
+                "message": "not a 五言律诗: it needs 8 lines of 5 characters, with ， after odd and 。 after even lines"}
+    groups = ping_rhyme_groups()
+    lines = []
+    for i, (line, tones) in enumerate(zip(poem_lines(j.poem), j.tones)):
+        rhymes = i % 2 == 1 or (i == 0 and tones[4] != "仄" and j.rhyme_group in groups.get(line[-1], ()))
+        lines.append({
+            "chars": [{"char": c, "tone": {"平": "ping", "仄": "ze"}.get(t, "either")} for c, t in zip(line, tones)],
+            "punct": "，" if i % 2 == 0 else "。",
+            "rhyme": rhymes,
+            "groups": sorted(groups.get(line[-1], ())) if rhymes else [],
+        })
+    return {"poem": j.poem, "well_formed": True, "lines": lines, "rules": j.passed, "pattern": j.pattern,
+            "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid}
+
+
+def find_models(models_dir: Path, vocab: Vocab, device: str) -> tuple[dict, dict]:
+    """Every trained variant under models_dir, loaded; and why the others could not be."""
+    loaded, missing = {}, {}
+    for folder in sorted(p for p in models_dir.glob("*") if p.is_dir()):
+        try:
+            poet, config = load_poet(folder, vocab, device)
+            loaded[folder.name] = (poet, config)
+        except TangshiError as err:
+            missing[folder.name] = str(err)
+    return loaded, missing
+
+
+def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="data/meter/tones.json",
+               metrics_dir="metrics/eval", device: str = "auto") -> FastAPI:
+    vocab = Vocab.load(vocab_path)
+    lexicon = ToneLexicon.load(tones_path)
+    models, problems = find_models(Path(models_dir), vocab, device)
+    constraints = Constraints(vocab, lexicon)
+    lock = threading.Lock()  # one batch at a time on the model's device
+    app = FastAPI(title="tangshi", docs_url=None, redoc_url=None)
+
+    @app.exception_handler(RequestValidationError)
+    async def readable_422(request: HttpRequest, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(x) for x in first["loc"] if x != "body") or "request"
+        return JSONResponse({"detail": f"{field}: {first['msg']}"}, status_code=422)
+
+    @app.middleware("http")
+    async def cap_body(request: HttpRequest, call_next):
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            return JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, status_code=413)
+        return await call_next(request)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> str:
+        return resources.files("tangshi").joinpath("web/index.html").read_text(encoding="utf-8")
+
+    @app.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in STATIC:
+            raise HTTPException(404, "no such file")
+        body = resources.files("tangshi").joinpath(f"web/{name}").read_text(encoding="utf-8")
+        return Response(body, media_type=STATIC[name])
+
+    @app.get("/api/models")
+    def list_models() -> dict:
+        out = []
+        for name, (_, config) in models.items():
+            metrics = Path(metrics_dir) / f"{name}.json"
+            dev_ppl = json.loads(metrics.read_text())["dev_ppl"] if metrics.exists() else config.get("best_dev_ppl")
+            out.append({"name": name, "impl": config["impl"], "layers": config["layers"], "hidden": config["hidden"],
+                        "dev_ppl": dev_ppl})
+        hint = None if models else "no trained model found: run `dvc repro train@double` (or `make repro`) first"
+        return {"models": out, "problems": problems, "hint": hint}
+
+    @app.post("/api/write")
+    def write(body: WriteIn) -> dict:
+        if body.model not in models:
+            raise HTTPException(404, f"model {body.model!r} is not trained here: run `dvc repro train@{body.model}`")
+        given = {k: to_simplified(v.strip()) if v and v.strip() else None
+                 for k, v in (("start", body.start), ("acrostic", body.acrostic), ("first_line", body.first_line))}
+        poet, _ = models[body.model]
+        try:
+            requests = [Request(**given) for _ in range(body.n)]
+            with lock:
+                written = write_poems(poet, vocab, requests, body.constrain, constraints, body.temperature,
+                                      0, 0.95, body.seed)
+        except TangshiError as err:
+            raise HTTPException(400, str(err))
+        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab)} for w in written]}
+
+    @app.post("/api/check")
+    def check(body: CheckIn) -> dict:
+        poem = to_simplified("".join(body.poem.split()))
+        if not poem:
+            raise HTTPException(400, "the box is empty: paste a poem of 8 lines of 5 characters")
+        return describe(poem, lexicon)
+
+    return app
+
+
+def serve(host: str, port: int, **kwargs) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(**kwargs), host=host, port=port, log_level="info")

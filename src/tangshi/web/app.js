@@ -1,0 +1,151 @@
+"use strict";
+// The page talks to the JSON API of `tangshi serve`; nothing is fetched from elsewhere.
+const RULE_NAMES = {
+  form: "form 8×5", rhyme: "rhyme 押韵", even_ping: "even lines end 平", odd_ze: "lines 3/5/7 end 仄",
+  line_types: "line patterns", dui: "对", nian: "粘", no_gu_ping: "no 孤平", no_san_ping_wei: "no 三平尾",
+};
+const $ = (id) => document.getElementById(id);
+
+async function api(path, body) {
+  const response = await fetch(path, body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(typeof data.detail === "string" ? data.detail : "the server could not do that");
+  return data;
+}
+
+function renderPoem(p, tokens) {
+  const box = document.createElement("article");
+  box.className = "poem";
+  if (!p.well_formed) {
+    box.innerHTML = "";
+    const raw = document.createElement("div");
+    raw.className = "line";
+    raw.textContent = tokens || p.poem;
+    const why = document.createElement("p");
+    why.className = "verdict bad";
+    why.textContent = p.message;
+    box.append(raw, why);
+    return box;
+  }
+  for (const line of p.lines) {
+    const row = document.createElement("div");
+    row.className = "line";
+    line.chars.forEach((c, i) => {
+      const span = document.createElement("span");
+      span.className = `char ${c.tone}` + (line.rhyme && i === 4 ? " rhyme" : "");
+      span.innerHTML = `<span></span><small>${{ ping: "平", ze: "仄", either: "?" }[c.tone]}</small>`;
+      span.firstChild.textContent = c.char;
+      row.append(span);
+    });
+    row.append(document.createTextNode(line.punct));
+    if (line.rhyme && line.groups.length) {
+      const g = document.createElement("span");
+      g.className = "group";
+      g.textContent = line.groups.join(" / ");
+      row.append(g);
+    }
+    box.append(row);
+  }
+  const rules = document.createElement("ul");
+  rules.className = "rules";
+  for (const [rule, kept] of Object.entries(p.rules)) {
+    const li = document.createElement("li");
+    li.className = kept ? "kept" : "broken";
+    li.textContent = (kept ? "✓ " : "✗ ") + (RULE_NAMES[rule] || rule);
+    rules.append(li);
+  }
+  const verdict = document.createElement("p");
+  verdict.className = "verdict " + (p.meter_valid ? "ok" : "bad");
+  verdict.textContent = p.meter_valid
+    ? `keeps every rule of 五律 (${p.pattern}, ${p.rhyme_group})`
+    : "breaks " + Object.entries(p.rules).filter(([, k]) => !k).map(([r]) => RULE_NAMES[r] || r).join(", ");
+  const copy = document.createElement("button");
+  copy.className = "copy";
+  copy.type = "button";
+  copy.textContent = "Copy";
+  copy.addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(p.poem); copy.textContent = "Copied"; }
+    catch { copy.textContent = "Select the text to copy"; }
+  });
+  box.append(rules, verdict, copy);
+  return box;
+}
+
+function givenKind() {
+  return document.querySelector("input[name=kind]:checked").value;
+}
+
+function checkGiven(kind, text) {
+  const chars = [...text];
+  if (kind === "acrostic" && chars.length !== 8) return `an acrostic needs 8 characters, one per line; you typed ${chars.length}`;
+  if (kind === "first_line" && chars.length !== 5) return `a first line has 5 characters; you typed ${chars.length}`;
+  if (kind === "start" && chars.length > 1) return "a start character is one character";
+  return null;
+}
+
+async function loadModels() {
+  try {
+    const data = await api("/api/models");
+    const select = $("model");
+    for (const m of data.models) {
+      const option = document.createElement("option");
+      option.value = m.name;
+      option.textContent = `${m.name} (${m.impl}, ${m.layers}×${m.hidden}, dev PP ${m.dev_ppl ? m.dev_ppl.toFixed(1) : "?"})`;
+      select.append(option);
+    }
+    if (data.models.some((m) => m.name === "double")) select.value = "double";
+    if (!data.models.length) {
+      $("write-message").textContent = data.hint;
+      $("write").disabled = true;
+    }
+  } catch (err) {
+    $("write-message").textContent = err.message;
+  }
+}
+
+document.querySelectorAll("input[name=kind]").forEach((radio) => radio.addEventListener("change", () => {
+  $("given").placeholder = { start: "月 (empty: the model chooses)", acrostic: "春江花月夜思故乡", first_line: "国破山河在" }[givenKind()];
+  $("write-message").textContent = "";
+}));
+
+$("write-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const kind = givenKind();
+  const text = $("given").value.trim();
+  const problem = checkGiven(kind, text) || (kind !== "start" && !text ? "the box is empty: type the characters to begin with" : null);
+  $("write-message").textContent = problem || "";
+  if (problem) return;
+  const body = {
+    model: $("model").value, constrain: $("constrain").value,
+    temperature: Number($("temperature").value), n: Number($("count").value),
+    seed: Math.floor(Math.random() * 1e9),
+  };
+  if (text) body[kind] = text;
+  $("write").disabled = true;
+  $("poems").replaceChildren();
+  try {
+    const data = await api("/api/write", body);
+    $("poems").replaceChildren(...data.poems.map((p) => renderPoem(p, p.tokens)));
+  } catch (err) {
+    $("write-message").textContent = err.message;
+  } finally {
+    $("write").disabled = false;
+  }
+});
+
+$("check-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const poem = $("check-text").value.trim();
+  $("checked").replaceChildren();
+  if (!poem) { $("check-message").textContent = "the box is empty: paste a poem of 8 lines of 5 characters"; return; }
+  $("check-message").textContent = "";
+  try {
+    $("checked").replaceChildren(renderPoem(await api("/api/check", { poem })));
+  } catch (err) {
+    $("check-message").textContent = err.message;
+  }
+});
+
+loadModels();

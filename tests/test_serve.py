@@ -1,0 +1,156 @@
+"""`tangshi serve`: the JSON API through FastAPI's TestClient, and the page in a real Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tangshi.serve import MAX_POEMS, create_app
+
+from .judge_poems import PASSES
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def client(tiny_models):
+    out = tiny_models["out"]
+    app = create_app(out / "models", out / "vocab.json", out / "tones.json", out / "no-metrics", "cpu")
+    return TestClient(app)
+
+
+def test_models_are_listed(client):
+    data = client.get("/api/models").json()
+    assert {m["name"] for m in data["models"]} == {"numpy", "single"} and data["hint"] is None
+    assert all(m["dev_ppl"] > 1 for m in data["models"])
+
+
+def test_page_and_its_files_are_served_locally(client):
+    page = client.get("/").text
+    assert "/static/app.js" in page and "/static/style.css" in page and "http" not in page.split("<body>")[1]
+    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/../serve.py").status_code == 404
+    assert client.get("/static/index.py").status_code == 404
+
+
+def test_write_acrostic_in_meter(client):
+    data = client.post("/api/write", json={"model": "single", "acrostic": "春江花月夜思故乡", "n": 3}).json()
+    assert len(data["poems"]) == 3
+    for poem in data["poems"]:
+        assert [line["chars"][0]["char"] for line in poem["lines"]] == list("春江花月夜思故乡")
+        assert poem["meter_valid"] and all(c["tone"] in ("ping", "ze", "either") for l in poem["lines"] for c in l["chars"])
+        assert [l["rhyme"] for l in poem["lines"]][1::2] == [True] * 4 and poem["lines"][1]["groups"]
+
+
+def test_check_a_real_poem(client):
+    data = client.post("/api/check", json={"poem": PASSES["春望"]}).json()
+    assert data["meter_valid"] and data["pattern"] == "仄起不入韵" and data["rhyme_group"] == "下平聲十二侵"
+    bad = client.post("/api/check", json={"poem": "床前明月光，疑是地上霜。"}).json()
+    assert not bad["well_formed"] and "8 lines of 5 characters" in bad["message"]
+
+
+@pytest.mark.parametrize("body, status, message", [
+    ({"model": "single", "start": "龘"}, 400, "character '龘' is not in the dictionary"),
+    ({"model": "single", "acrostic": "春江花"}, 400, "an acrostic needs 8 characters"),
+    ({"model": "single", "first_line": "国破山"}, 400, "a first line has 5 characters"),
+    ({"model": "single", "n": MAX_POEMS + 1}, 422, "n: Input should be less than or equal to 16"),
+    ({"model": "single", "constrain": "rhyme"}, 422, "constrain:"),
+    ({"model": "single", "temperature": 0}, 422, "temperature:"),
+    ({"model": "triple"}, 404, "model 'triple' is not trained here: run `dvc repro train@triple`"),
+    ({}, 422, "model: Field required"),
+])
+def test_bad_write_requests(client, body, status, message):
+    response = client.post("/api/write", json=body)
+    assert response.status_code == status and message in response.json()["detail"]
+
+
+def test_bad_check_requests_and_body_cap(client):
+    assert client.post("/api/check", json={"poem": "   "}).json()["detail"].startswith("the box is empty")
+    assert client.post("/api/check", json={"poem": ""}).status_code == 422
+    huge = client.post("/api/check", content=b'{"poem": "' + b"a" * 5000 + b'"}', headers={"content-type": "application/json"})
+    assert huge.status_code == 413
+
+
+def test_sixteen_poems_at_most(client):
+    assert len(client.post("/api/write", json={"model": "numpy", "n": MAX_POEMS, "constrain": "form"}).json()["poems"]) == 16
+
+
+def test_no_models_gives_a_clear_hint(tiny_models, tmp_path):
+    out = tiny_models["out"]
+    app = create_app(tmp_path, out / "vocab.json", out / "tones.json", tmp_path, "cpu")
+    assert "run `dvc repro train@double`" in TestClient(app).get("/api/models").json()["hint"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (installed by .ci/run)")
+def test_page_in_a_real_browser(tiny_models, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    out, port = tiny_models["out"], free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tangshi.cli", "serve", "--port", str(port), "--models", str(out / "models"),
+         "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                      "--disable-sync", "--no-first-run"],
+            )
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            page.goto(url)
+            page.wait_for_selector("#model option", state="attached")
+            page.check("input[value=acrostic]")
+            page.fill("#given", "春江花")
+            page.click("#write")
+            assert "an acrostic needs 8 characters" in page.inner_text("#write-message")
+            page.fill("#given", "春江花月夜思故乡")
+            page.fill("#count", "2")
+            page.click("#write")
+            page.wait_for_selector("#poems .poem")
+            first = page.locator("#poems .poem").first
+            lines = first.locator(".line")
+            assert lines.count() == 8
+            heads = [lines.nth(i).locator(".char").first.inner_text().split("\n")[0] for i in range(8)]
+            assert heads == list("春江花月夜思故乡")
+            assert first.locator(".char small").count() == 40
+            assert "keeps every rule of 五律" in first.inner_text()
+            page.fill("#check-text", PASSES["春望"])
+            page.click("#check")
+            page.wait_for_selector("#checked .verdict")
+            assert "keeps every rule of 五律 (仄起不入韵" in page.inner_text("#checked .verdict")
+            page.fill("#check-text", "")
+            page.click("#check")
+            assert "the box is empty" in page.inner_text("#check-message")
+            page.fill("#check-text", PASSES["春望"])
+            page.click("#check")
+            page.wait_for_selector("#checked .verdict")
+            page.screenshot(path=str(tmp_path / "serve.png"), full_page=True)
+            assert (tmp_path / "serve.png").stat().st_size > 20_000
+            if os.environ.get("TANGSHI_SCREENSHOT"):
+                shutil.copy(tmp_path / "serve.png", os.environ["TANGSHI_SCREENSHOT"])
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
