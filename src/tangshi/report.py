@@ -75,10 +75,11 @@ def plot_curves(variants: dict, root: Path, path: Path) -> None:
     for ax, what in zip(axes, ("all predicted tokens", "the 40 characters alone")):
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("perplexity")
-        ax.set_title(f"Perplexity over {what}: dev (solid), train (dashed)")
+        ax.set_ylabel("perplexity (log scale)")
+        ax.set_title(f"over {what}")
         ax.grid(alpha=0.3)
     axes[0].legend()
+    fig.suptitle("Perplexity per epoch: dev (solid), train (dashed)")
     save_figure(fig, path)
 
 
