@@ -58,7 +58,9 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None) -> dic
             "chars": [{"char": c, "tone": {"平": "ping", "仄": "ze"}.get(t, "either")} for c, t in zip(line, tones)],
             "punct": "，" if i % 2 == 0 else "。",
             "rhyme": rhymes,
-            "groups": sorted(groups.get(line[-1], ())) if rhymes else [],
+            # the poem's shared group when the character has it, else every 平 group it belongs to
+            "groups": ([j.rhyme_group] if j.rhyme_group in groups.get(line[-1], ()) else sorted(groups.get(line[-1], ())))
+            if rhymes else [],
         })
     return {"poem": j.poem, "well_formed": True, "lines": lines, "rules": j.passed, "pattern": j.pattern,
             "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid}
