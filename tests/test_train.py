@@ -40,7 +40,7 @@ def run(data, out: Path, variant="single", model=None, **train_kw):
         variant, model or VARIANTS[variant], cfg, 42, vocab, train_ids, dev_ids, embedding, inputs,
         out / "models" / variant, out / "dvclive" / variant, progress=False,
     )
-    return summary, None
+    return summary
 
 
 def curve(out: Path, variant: str, metric: str) -> list[float]:
@@ -50,7 +50,7 @@ def curve(out: Path, variant: str, metric: str) -> list[float]:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_each_variant_learns_in_two_epochs(data, tmp_path, variant):
-    summary, _ = run(data, tmp_path, variant)
+    summary = run(data, tmp_path, variant)
     loss = curve(tmp_path, variant, "train/loss")
     assert len(loss) == 2 and loss[1] < loss[0]
     assert curve(tmp_path, variant, "dev/ppl")[1] < curve(tmp_path, variant, "dev/ppl")[0]
@@ -105,7 +105,7 @@ def test_checkpoint_for_other_params_starts_fresh(data, tmp_path, capsys):
 
 
 def test_early_stopping_keeps_best_epoch(data, tmp_path):
-    summary, _ = run(data, tmp_path, "numpy", epochs=30, patience=1, lr=0.05, optimizer="adam")
+    summary = run(data, tmp_path, "numpy", epochs=30, patience=1, lr=0.05, optimizer="adam")
     assert summary["stopped_early"] and summary["epochs"] == summary["best_epoch"] + 1
     assert min(curve(tmp_path, "numpy", "dev/ppl")) == pytest.approx(summary["best_dev_ppl"])
 

@@ -49,7 +49,7 @@ def set_metrics(judgements: list[Judgement], training: list[str], chosen_nll: fl
         "rhyme_valid": rates["rhyme"],
         "tone_valid": rates["tone_valid"],
         "meter_valid": rates["meter_valid"],
-        "rules": {k: v for k, v in rates.items() if k not in ("tone_valid", "meter_valid")},
+        "rules": {k: round(v, 5) for k, v in rates.items() if k not in ("tone_valid", "meter_valid")},
         "distinct_1": distinct_n(poems, 1),
         "distinct_2": distinct_n(poems, 2),
         "repeat_rate": repeat_rate(poems),
