@@ -3,11 +3,11 @@
 import sys
 
 from tangshi.atomic import write_json, write_text
-from tangshi.checkpoint import load_poet
+from tangshi.checkpoint import load_poet, load_torch
 from tangshi.corpus import read_poems
 from tangshi.errors import run_main
 from tangshi.meter import ToneLexicon
-from tangshi.params import load_params
+from tangshi.params import choose, load_params
 from tangshi.samples import sample_all
 from tangshi.vocab import Vocab
 
@@ -17,6 +17,8 @@ def main() -> None:
     params = load_params()
     vocab = Vocab.load("data/vocab.json")
     poet, _ = load_poet(f"models/{variant}", vocab, params["train"]["device"])
+    if choose("sample.weights", params["sample"]["weights"], ("best", "last")) == "last":
+        poet.load_weights(load_torch(f"models/{variant}/last.pt")["state"]["model"])  # the last epoch's, for studies
     text, metrics = sample_all(
         poet, vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/corpus/train.txt"),
         params["sample"], params["seed"],
