@@ -25,3 +25,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	python -m tangshi.bench
+
+# The report's studies as DVC experiments (see docs/studies.md): make study-optimizers, study-embeddings, …
+STUDIES := optimizers embeddings forget_bias depth early_stopping large
+.PHONY: $(addprefix study-,$(STUDIES)) studies-report
+$(addprefix study-,$(STUDIES)): study-%: $(STAMP)
+	python -m tangshi.studies run $*
+	python -m tangshi.studies report
+
+studies-report: $(STAMP)
+	python -m tangshi.studies report

@@ -137,6 +137,21 @@ def test_exp_run_on_one_variant_reruns_only_that_variant(repo):
     assert "metrics/eval/double.json" in diff
 
 
+def test_study_summary_on_a_fixture_sweep(repo, monkeypatch):
+    from tangshi.studies import STUDIES, queue_commands, report
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    commands = queue_commands(STUDIES["forget_bias"])
+    assert [c[5] for c in commands] == ["fb-0", "fb-2"] and all(c[-2:] == ["evaluate@single", "sample@single"] for c in commands)
+    for command in commands:  # run each at once instead of through the queue
+        run([c for c in command if c != "--queue"], repo)
+    text = report(["forget_bias"], root=repo, findings={"forget_bias": "What we found."})
+    assert "| bias 0 | train.forget_bias=0 | 2 |" in text and "| bias 2 | train.forget_bias=2 | 2 |" in text
+    assert "| bias 1 (pipeline run) | defaults |" in text
+    assert text.rstrip().endswith("What we found.")
+    assert (repo / "plots/studies/forget_bias.png").stat().st_size > 10_000
+
+
 def test_bad_param_fails_with_one_line_and_no_output(repo):
     set_params(repo, {"vocab": {"oov": "unk"}})
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")

@@ -104,6 +104,27 @@ def test_checkpoint_for_other_params_starts_fresh(data, tmp_path, capsys):
     assert len(curve(tmp_path, "single", "dev/ppl")) == 1
 
 
+def test_resume_only_where_a_fresh_run_would_have_reached(data, tmp_path, capsys):
+    run(data, tmp_path / "a", "single", epochs=4)
+    run(data, tmp_path / "a", "single", epochs=2)  # the checkpoint ran past 2 epochs: start over
+    out = capsys.readouterr().out
+    assert "starting fresh" in out and len(curve(tmp_path / "a", "single", "dev/ppl")) == 2
+    run(data, tmp_path / "b", "single", epochs=2)
+    run(data, tmp_path / "b", "single", epochs=3)  # more epochs: go on after epoch 2
+    assert "resuming after epoch 2" in capsys.readouterr().out
+    run(data, tmp_path / "c", "single", epochs=3)
+    assert curve(tmp_path / "b", "single", "dev/ppl") == curve(tmp_path / "c", "single", "dev/ppl")
+
+
+def test_reaches_respects_patience():
+    from tangshi.train import reaches
+
+    history = [{"epoch": i + 1, "dev_ppl": p} for i, p in enumerate([10.0, 9.0, 9.5, 9.6, 9.7])]
+    assert reaches(history, 5, 0) and reaches(history, 5, 3) and reaches(history, 9, 3)
+    assert not reaches(history, 4, 0)  # too many epochs
+    assert not reaches(history, 5, 2)  # patience 2 would have stopped after epoch 4
+
+
 def test_early_stopping_keeps_best_epoch(data, tmp_path):
     summary = run(data, tmp_path, "numpy", epochs=30, patience=1, lr=0.05, optimizer="adam")
     assert summary["stopped_early"] and summary["epochs"] == summary["best_epoch"] + 1

@@ -84,7 +84,7 @@ def train_variant(
     best = {"epoch": 0, "dev_ppl": math.inf}
     if last_path.exists():
         last = load_torch(last_path)
-        if last.get("fingerprint") == stamp:
+        if last.get("fingerprint") == stamp and reaches(last["history"], train_cfg.epochs, train_cfg.patience):
             poet.load_state_dict(last["state"])
             history, best = last["history"], last["best"]
             say(ranks, f"train@{variant}: resuming after epoch {len(history)} (checkpoint matches params and inputs)")
@@ -165,6 +165,23 @@ def check_finite(variant: str, what: str, value: float, epoch: int, lr: float) -
         raise TangshiError(
             f"train@{variant}: {what} became {value} in epoch {epoch}: lower train.lr (now {lr}) or set train.clip"
         )
+
+
+def reaches(history: list[dict], epochs: int, patience: int) -> bool:
+    """Whether a fresh run with these limits would train at least as long as `history` did.
+
+    Only then may it resume from that history: every epoch is seeded from (seed,
+    epoch), so the resumed run equals the fresh one.
+    """
+    if len(history) > epochs:
+        return False
+    best = {"epoch": 0, "dev_ppl": math.inf}
+    for done, row in enumerate(history):
+        if stop_early(history[:done], best, patience):
+            return False
+        if row["dev_ppl"] < best["dev_ppl"]:
+            best = {"epoch": row["epoch"], "dev_ppl": row["dev_ppl"]}
+    return True
 
 
 def stop_early(history: list[dict], best: dict, patience: int) -> bool:

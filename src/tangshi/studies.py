@@ -1,0 +1,271 @@
+"""The report's six studies as DVC experiments: queue the sweep, then summarise it into a plot and a table.
+
+    python -m tangshi.studies run optimizers        # dvc exp run --queue … for each run, then dvc queue start
+    python -m tangshi.studies report                # plots/studies/<study>.png and docs/studies.md
+
+A study's runs are named experiments (`dvc exp run --queue -n NAME -S …`)
+whose targets are one variant's evaluate and sample stages, so only that
+variant trains. `main` stands for the committed pipeline run itself. Final
+metrics come from `dvc exp show --json`; per-epoch curves from each
+experiment's commit (DVCLive logs are in git).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+import yaml
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .atomic import write_text  # noqa: E402
+from .errors import TangshiError, run_main  # noqa: E402
+from .report import save_figure  # noqa: E402
+
+
+@dataclass
+class Run:
+    name: str  # experiment name, or "main" for the committed pipeline run
+    label: str
+    params: dict = field(default_factory=dict)
+    variant: str | None = None  # defaults to the study's
+
+
+@dataclass
+class Study:
+    title: str
+    variant: str
+    runs: list[Run]
+    note: str  # how it was shrunk, if it was
+    stages: tuple[str, ...] = ("evaluate", "sample")
+
+    def targets(self, run: Run) -> list[str]:
+        return [f"{stage}@{run.variant or self.variant}" for stage in self.stages]
+
+
+FIXED_BUDGET = {"train.epochs": 15, "train.patience": 0}
+STUDIES = {
+    "optimizers": Study(
+        "Optimizers (double LSTM, 15 epochs, no early stopping)", "double",
+        [Run("opt-sgd", "SGD lr 0.002", {"train.optimizer": "sgd", **FIXED_BUDGET}),
+         Run("opt-momentum", "momentum lr 0.002", {"train.optimizer": "momentum", **FIXED_BUDGET}),
+         Run("opt-adagrad", "AdaGrad lr 0.002", {"train.optimizer": "adagrad", **FIXED_BUDGET}),
+         Run("opt-rmsprop", "RMSprop lr 0.002", {"train.optimizer": "rmsprop", **FIXED_BUDGET}),
+         Run("opt-adam-0.001", "Adam lr 0.001", {"train.optimizer": "adam", "train.lr": 0.001, **FIXED_BUDGET}),
+         Run("opt-adam-0.01", "Adam lr 0.01", {"train.optimizer": "adam", "train.lr": 0.01, **FIXED_BUDGET})],
+        "shrunk from 40 to 15 epochs and one seed to fit 2 CPU cores (about 2.5 min a run)",
+    ),
+    "embeddings": Study(
+        "Embeddings (single LSTM, early stopping)", "single",
+        [Run("main", "fine-tuned (pipeline run)"),
+         Run("emb-frozen", "frozen", {"train.embedding": "frozen"}),
+         Run("emb-none", "none (random init)", {"train.embedding": "none"})],
+        "one seed",
+    ),
+    "forget_bias": Study(
+        "Forget-gate bias (single LSTM, early stopping)", "single",
+        [Run("fb-0", "bias 0", {"train.forget_bias": 0}),
+         Run("main", "bias 1 (pipeline run)"),
+         Run("fb-2", "bias 2", {"train.forget_bias": 2})],
+        "one seed",
+    ),
+    "depth": Study(
+        "Depth and implementation (the pipeline run)", "single",
+        [Run("main", v, variant=v) for v in ("numpy", "autograd", "single", "double", "triple")],
+        "the five variants of the committed pipeline run, one seed",
+    ),
+    "early_stopping": Study(
+        "Early stopping: poems from the weights of epoch k (single LSTM)", "single",
+        [Run(f"es-{k}", f"epoch {k}", {"train.epochs": k, "train.patience": 0, "sample.weights": "last"})
+         for k in (3, 6, 10, 14, 20)],
+        "one seed; dev perplexity at epoch k read from each run's curve",
+        stages=("sample",),
+    ),
+    "large": Study(
+        "Large corpus (single LSTM)", "single",
+        [Run("main", "normal (1,726 train poems)"),
+         Run("large-single", "large (10,657 train poems), at most 12 epochs", {"corpus.size": "large", "train.epochs": 12})],
+        "the large run capped at 12 epochs (about 1 min each on 2 CPU cores); one seed",
+    ),
+}
+
+
+def queue_commands(study: Study) -> list[list[str]]:
+    commands = []
+    for run in study.runs:
+        if run.name == "main":
+            continue
+        sets = [arg for key, value in run.params.items() for arg in ("-S", f"{key}={value}")]
+        commands.append(["dvc", "exp", "run", "--queue", "-n", run.name, *sets, *study.targets(run)])
+    return commands
+
+
+def experiments(exp_show: list[dict]) -> dict[str, dict]:
+    """Name -> {rev, params, metrics} for the baseline commit ("main") and every named experiment."""
+    found = {}
+    for baseline in exp_show:
+        if baseline["rev"] == "workspace":
+            continue
+        found["main"] = flatten(baseline)
+        for exp in baseline.get("experiments") or []:
+            for rev in exp.get("revs") or []:
+                if rev.get("name") and rev.get("data"):
+                    found[rev["name"]] = flatten(rev)
+    return found
+
+
+def flatten(entry: dict) -> dict:
+    data = entry["data"]
+    metrics = {path: m.get("data", {}) for path, m in (data.get("metrics") or {}).items()}
+    params = (data.get("params") or {}).get("params.yaml", {}).get("data", {})
+    return {"rev": data["rev"], "params": params, "metrics": metrics}
+
+
+def curve(root: Path, rev: str, variant: str, metric: str) -> tuple[list[int], list[float]]:
+    shown = subprocess.run(
+        ["git", "show", f"{rev}:dvclive/{variant}/plots/metrics/{metric}.tsv"], cwd=root, capture_output=True, text=True
+    )
+    if shown.returncode != 0:
+        return [], []
+    rows = [line.split("\t") for line in shown.stdout.splitlines()[1:] if line]
+    return [int(r[0]) for r in rows], [float(r[-1]) for r in rows]
+
+
+def summarise(study: Study, found: dict[str, dict], root: Path) -> list[dict]:
+    rows = []
+    for run in study.runs:
+        if run.name not in found:
+            raise TangshiError(f"experiment {run.name} is missing: run `python -m tangshi.studies run` for this study first")
+        exp, variant = found[run.name], run.variant or study.variant
+        m = exp["metrics"]
+        samples = m.get(f"metrics/samples/{variant}.json", {})
+        form = samples.get("by_mode", {}).get("form", {})
+        steps, dev = curve(root, exp["rev"], variant, "dev/ppl")
+        _, train = curve(root, exp["rev"], variant, "train/ppl")
+        _, loss = curve(root, exp["rev"], variant, "train/loss")
+        live = m.get(f"dvclive/{variant}/metrics.json", {})
+        row = {
+            "run": run.label, "name": run.name, "variant": variant, "steps": steps, "dev": dev, "train": train, "loss": loss,
+            "epochs": len(steps), "best_epoch": live.get("best_epoch"), "best_dev_ppl": live.get("best_dev_ppl"),
+            "last_dev_ppl": dev[-1] if dev else None, "last_train_ppl": train[-1] if train else None,
+            "tone_valid": form.get("tone_valid"), "meter_valid_meter": samples.get("by_mode", {}).get("meter", {}).get("meter_valid"),
+            "repeat_rate": form.get("repeat_rate"), "distinct_2": form.get("distinct_2"),
+            "copied_lines": form.get("copied_lines"), "chosen_ppl": form.get("chosen_ppl_chars"),
+            "tokens_per_s": live.get("tokens_per_s"), "train_s": live.get("train_s"),
+        }
+        rows.append(row)
+    return rows
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown(name: str, study: Study, rows: list[dict], date: str, machine: str) -> str:
+    header = ("| run | params (`-S`) | epochs | best epoch | best dev PP | dev PP at last epoch | train PP at last epoch | "
+              "tone rules kept (form) | repeated chars | distinct-2 | copied lines | chosen PP |")
+    lines = [
+        f"### {study.title}", "",
+        f"`make study-{name}` ({study.note}); run {date} on {machine}. Perplexity over all predicted tokens on the "
+        "dev split; sample measures are of the 70 form-constrained poems (temperature 0.8).", "",
+        header, "|" + "---|" * 12,
+    ]
+    overrides = {run.name: run.params for run in study.runs}
+    for r in rows:
+        params = " ".join(f"{k}={v}" for k, v in overrides.get(r["name"], {}).items()) if r["name"] != "main" else "defaults"
+        lines.append(
+            f"| {r['run']} | {params} | {r['epochs']} | {fmt(r['best_epoch'])} | {fmt(r['best_dev_ppl'])} | {fmt(r['last_dev_ppl'])} | "
+            f"{fmt(r['last_train_ppl'])} | {fmt(r['tone_valid'], 3)} | {fmt(r['repeat_rate'], 3)} | {fmt(r['distinct_2'], 3)} | "
+            f"{fmt(r['copied_lines'], 3)} | {fmt(r['chosen_ppl'])} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(name: str, study: Study, rows: list[dict], path: Path) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for i, r in enumerate(rows):
+        axes[0].plot(r["steps"], r["loss"], color=f"C{i}", label=r["run"])
+        axes[1].plot(r["steps"], r["dev"], color=f"C{i}", label=f"{r['run']} dev")
+        axes[1].plot(r["steps"], r["train"], "--", color=f"C{i}", alpha=0.6)
+    axes[0].set_ylabel("training loss (mean NLL per token, nats)")
+    axes[1].set_ylabel("perplexity, all predicted tokens (log scale)")
+    axes[1].set_yscale("log")
+    axes[1].set_title("dev (solid) and train (dashed) perplexity")
+    axes[0].set_title("training loss")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(study.title)
+    save_figure(fig, path)
+
+
+def report(names: list[str], root: Path = Path("."), exp_show: list[dict] | None = None,
+           findings: dict[str, str] | None = None, date: str = "", machine: str = "2 CPU cores") -> str:
+    """Plots and tables of the named studies; `findings` adds each study's closing paragraph."""
+    if exp_show is None:
+        done = subprocess.run(["dvc", "exp", "show", "--json"], cwd=root, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise TangshiError(f"dvc exp show failed ({done.stderr.strip()[-200:]}): run inside the repository")
+        exp_show = json.loads(done.stdout)
+    found = experiments(exp_show)
+    sections = []
+    for name in names:
+        study = STUDIES[name]
+        rows = summarise(study, found, root)
+        plot(name, study, rows, root / "plots" / "studies" / f"{name}.png")
+        section = markdown(name, study, rows, date, machine) + f"\n\n![{name}](../plots/studies/{name}.png)"
+        if findings and findings.get(name):
+            section += "\n\n" + findings[name].strip()
+        sections.append(section)
+    return "\n\n".join(sections)
+
+
+def run_study(name: str, jobs: int, root: Path = Path(".")) -> None:
+    for command in queue_commands(STUDIES[name]):
+        print(" ".join(command))
+        subprocess.run(command, cwd=root, check=True)
+    subprocess.run(["dvc", "queue", "start", "-j", str(jobs)], cwd=root, check=True, stdout=subprocess.DEVNULL)
+    while True:  # wait for the queue to drain
+        status = subprocess.run(["dvc", "queue", "status"], cwd=root, capture_output=True, text=True).stdout
+        if not any(word in status for word in (" Queued", " Running")):
+            break
+        time.sleep(30)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m tangshi.studies", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="queue a study's experiments and run them")
+    r.add_argument("study", choices=list(STUDIES))
+    r.add_argument("-j", "--jobs", type=int, default=1)
+    s = sub.add_parser("report", help="plots/studies/*.png and the tables, from dvc exp show")
+    s.add_argument("studies", nargs="*", choices=list(STUDIES), default=list(STUDIES))
+    s.add_argument("--out", default="docs/studies.md")
+    args = p.parse_args(argv)
+
+    def go() -> None:
+        if args.command == "run":
+            run_study(args.study, args.jobs)
+        else:
+            notes = Path("docs/study_findings.yaml")  # the intro and each study's paragraph, written by people
+            text = yaml.safe_load(notes.read_text(encoding="utf-8")) if notes.exists() else {}
+            body = report(args.studies, findings=text, date=text.get("date", ""), machine=text.get("machine", "2 CPU cores"))
+            write_text(args.out, text.get("intro", "# Studies").rstrip() + "\n\n" + body + "\n")
+            print(f"wrote {args.out} and plots/studies/")
+
+    run_main(go)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
