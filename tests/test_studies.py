@@ -18,10 +18,12 @@ def test_experiments_are_read_from_exp_show():
         return {"rev": rev, "name": name, "data": {"rev": rev, "params": {"params.yaml": {"data": {"seed": 1}}},
                                                    "metrics": {"metrics/eval/single.json": {"data": {"dev_ppl": dev}}}}}
 
-    show = [
+    show = [  # dvc exp show -A: newest commit first, each with its experiments newest first
         {"rev": "workspace", "data": {"rev": "workspace"}},
         {**entry("abc", "main", 150.0), "experiments": [{"revs": [entry("def", "fb-0", 160.0)]}, {"revs": [{"rev": "q", "name": "queued"}]}]},
+        {**entry("old", "main~1", 140.0), "experiments": [{"revs": [entry("ghi", "fb-0", 170.0)]}, {"revs": [entry("jkl", "fb-2", 165.0)]}]},
     ]
     found = experiments(show)
-    assert set(found) == {"main", "fb-0"}
+    assert set(found) == {"main", "fb-0", "fb-2"}
     assert found["fb-0"]["metrics"]["metrics/eval/single.json"]["dev_ppl"] == 160.0 and found["main"]["rev"] == "abc"
+    assert found["fb-2"]["rev"] == "jkl"

@@ -107,13 +107,17 @@ def queue_commands(study: Study) -> list[list[str]]:
 
 
 def experiments(exp_show: list[dict]) -> dict[str, dict]:
-    """Name -> {rev, params, metrics} for the baseline commit ("main") and every named experiment."""
+    """Name -> {rev, params, metrics} for the newest commit ("main") and every named experiment.
+
+    `exp_show` is `dvc exp show -A --json`: experiments queued on older commits count too; the newest
+    run of a name wins.
+    """
     found = {}
-    for baseline in exp_show:
+    for baseline in reversed(exp_show):  # oldest commit first, so newer experiments overwrite
         if baseline["rev"] == "workspace":
             continue
         found["main"] = flatten(baseline)
-        for exp in baseline.get("experiments") or []:
+        for exp in reversed(baseline.get("experiments") or []):
             for rev in exp.get("revs") or []:
                 if rev.get("name") and rev.get("data"):
                     found[rev["name"]] = flatten(rev)
@@ -214,7 +218,7 @@ def report(names: list[str], root: Path = Path("."), exp_show: list[dict] | None
            findings: dict[str, str] | None = None, date: str = "", machine: str = "2 CPU cores") -> str:
     """Plots and tables of the named studies; `findings` adds each study's closing paragraph."""
     if exp_show is None:
-        done = subprocess.run(["dvc", "exp", "show", "--json"], cwd=root, capture_output=True, text=True)
+        done = subprocess.run(["dvc", "exp", "show", "-A", "--json"], cwd=root, capture_output=True, text=True)
         if done.returncode != 0:
             raise TangshiError(f"dvc exp show failed ({done.stderr.strip()[-200:]}): run inside the repository")
         exp_show = json.loads(done.stdout)
