@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from .atomic import write_text  # noqa: E402
 from .errors import TangshiError, run_main  # noqa: E402
+from .params import choose  # noqa: E402
 from .report import save_figure  # noqa: E402
 
 
@@ -254,7 +255,7 @@ def main(argv=None) -> None:
     r.add_argument("study", choices=list(STUDIES))
     r.add_argument("-j", "--jobs", type=int, default=1)
     s = sub.add_parser("report", help="plots/studies/*.png and the tables, from dvc exp show")
-    s.add_argument("studies", nargs="*", choices=list(STUDIES), default=list(STUDIES))
+    s.add_argument("studies", nargs="*", help=f"any of {', '.join(STUDIES)} (default: all)")
     s.add_argument("--out", default="docs/studies.md")
     args = p.parse_args(argv)
 
@@ -264,7 +265,9 @@ def main(argv=None) -> None:
         else:
             notes = Path("docs/study_findings.yaml")  # the intro and each study's paragraph, written by people
             text = yaml.safe_load(notes.read_text(encoding="utf-8")) if notes.exists() else {}
-            body = report(args.studies, findings=text, date=text.get("date", ""), machine=text.get("machine", "2 CPU cores"))
+            for name in args.studies:
+                choose("study", name, STUDIES)
+            body = report(args.studies or list(STUDIES), findings=text, date=text.get("date", ""), machine=text.get("machine", "2 CPU cores"))
             write_text(args.out, text.get("intro", "# Studies").rstrip() + "\n\n" + body + "\n")
             print(f"wrote {args.out} and plots/studies/")
 
