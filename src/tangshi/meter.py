@@ -176,12 +176,10 @@ class Judgement:
 def judge(poem: str, lexicon: ToneLexicon, dictionary=None) -> Judgement:
     """Check every rule of 五律 on `poem` (with punctuation); `dictionary` (a Vocab) also checks form."""
     poem = poem.strip().lstrip("*").rstrip("$")
-    well_formed = len(poem) == POEM_LEN and rejection(poem) is None
-    if well_formed and dictionary is not None:
-        well_formed = all(c in dictionary for line in poem_lines(poem) for c in line)
-    if not (len(poem) == POEM_LEN and rejection(poem) is None):
+    if len(poem) != POEM_LEN or rejection(poem) is not None:
         return Judgement(poem, [], None, {r: False for r in RULES}, None)
     lines = poem_lines(poem)
+    in_dictionary = dictionary is None or all(c in dictionary for line in lines for c in line)
     tones = ["".join(lexicon.tone(c) for c in line) for line in lines]
     ends = [lines[i][-1] for i in (1, 3, 5, 7)]
     shared = shared_rhyme_groups(ends)
@@ -194,7 +192,7 @@ def judge(poem: str, lexicon: ToneLexicon, dictionary=None) -> Judgement:
         tones[a][i] == EITHER or tones[b][i] == EITHER or (tones[a][i] == tones[b][i]) == same for i in (1, 3)
     )
     passed = {
-        "form": well_formed,
+        "form": in_dictionary,
         "rhyme": bool(shared),
         "even_ping": all(tones[i][4] != ZE for i in (1, 3, 5, 7)),
         "odd_ze": all(tones[i][4] != PING for i in (2, 4, 6)),
