@@ -3,7 +3,7 @@ import torch
 
 from tangshi.cli import main as cli_main
 from tangshi.corpus import poem_lines
-from tangshi.decode import Constraints, Request, filter_logits, write_poems
+from tangshi.decode import Constraints, Request, draw, filter_logits, sample_rows, write_poems
 from tangshi.errors import TangshiError
 from tangshi.meter import judge, rule_rates
 
@@ -90,6 +90,28 @@ def test_filter_logits():
     p = torch.softmax(scores, -1)[0]  # 0.64, 0.24, 0.09, 0.03 by rank
     kept = ~torch.isinf(filter_logits(scores, 0, 0.8))
     assert kept.tolist() == [[False, True, True, False]] and p[1] + p[2] >= 0.8
+
+
+def test_sample_rows_draws_in_proportion_to_weights():
+    probs = torch.tensor([0.5, 0.0, 0.3, 0.15, 0.05, 0.0])
+    drawn = sample_rows(3 * probs.expand(200_000, -1), torch.Generator().manual_seed(0))
+    freq = torch.bincount(drawn, minlength=len(probs)).double() / len(drawn)
+    assert freq[1] == 0 and freq[5] == 0
+    assert torch.allclose(freq, probs.double(), atol=0.005), freq  # 4 standard errors at p = 0.5
+    one_hot = torch.zeros(3, 4)
+    one_hot[torch.arange(3), torch.tensor([3, 0, 2])] = 1e-30
+    assert sample_rows(one_hot, torch.Generator().manual_seed(1)).tolist() == [3, 0, 2]
+
+
+@pytest.mark.parametrize("temperature, top_p", [(1.0, 1.0), (0.5, 1.0), (1.0, 0.7)])
+def test_draw_samples_the_masked_tempered_softmax(temperature, top_p):
+    logits = torch.tensor([2.0, 1.0, 0.5, 0.0, -1.0]).expand(100_000, -1)
+    allowed = torch.tensor([True, True, False, True, True])
+    drawn, log_z = draw(logits, allowed, temperature, 0, top_p, torch.Generator().manual_seed(0))
+    assert torch.allclose(log_z, torch.logsumexp(logits, -1))  # of the unconstrained model
+    want = torch.softmax(filter_logits(logits[:1].masked_fill(~allowed, -torch.inf) / temperature, 0, top_p), -1)[0]
+    freq = torch.bincount(drawn, minlength=5).double() / len(drawn)
+    assert freq[2] == 0 and torch.allclose(freq, want.double(), atol=0.006), (freq, want)
 
 
 def test_cli_write_check_score(setup, capsys, tmp_path):

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from tangshi.cell import HandLSTM
+from tangshi.models import PoetLSTM
 from tangshi.numpy_lstm import NumpyLSTM, init_params
 from tangshi.optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
 
@@ -95,6 +96,22 @@ def test_numpy_generation_step_equals_forward(network):
         logits, h, c = model.step(ids[:, t], h, c)
         log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
         assert np.allclose(-log_p[np.arange(B), ids[:, t + 1]], nll[:, t])
+
+
+@pytest.mark.parametrize("impl", ["torch", "autograd"])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("batch", [2, 3])  # 3 x 9 steps > 11 entries: the input-projection table is used
+def test_torch_writing_step_equals_forward(impl, layers, batch):
+    torch.manual_seed(layers)
+    model = PoetLSTM(V, E, H, layers, 0.3, impl, "none", forget_bias=1.0).eval()
+    ids = torch.randint(0, V, (T, batch))
+    with torch.no_grad():
+        ref, _ = model(ids)
+    state = model.writing_state(batch, T)
+    assert (state.table is not None) == (batch * T > V)
+    for t in range(T):
+        logits, state = model.write_step(ids[t], state)
+        assert torch.allclose(logits, ref[t], atol=1e-5), t
 
 
 @pytest.mark.parametrize("layers", [1, 2, 3])

@@ -131,6 +131,15 @@ def test_early_stopping_keeps_best_epoch(data, tmp_path):
     assert min(curve(tmp_path, "numpy", "dev/ppl")) == pytest.approx(summary["best_dev_ppl"])
 
 
+def test_compiled_training_follows_eager_training(data, tmp_path):
+    model = ModelConfig("autograd", 1, 32, 0.0)  # compiled dropout draws other random numbers
+    run(data, tmp_path / "eager", "autograd", model, epochs=1)
+    run(data, tmp_path / "compiled", "autograd", model, epochs=1, compile=True)
+    for metric in ("train/loss", "dev/ppl"):
+        eager, compiled = curve(tmp_path / "eager", "autograd", metric), curve(tmp_path / "compiled", "autograd", metric)
+        assert compiled == pytest.approx(eager, rel=1e-4), metric  # fused kernels round differently, nothing more
+
+
 def test_nan_loss_names_the_epoch_and_lr(data, tmp_path):
     with pytest.raises(TangshiError, match=r"(loss|dev perplexity) became (nan|inf) in epoch 1: lower train.lr \(now 1e\+30\)"):
         run(data, tmp_path, "numpy", lr=1e30, optimizer="sgd", clip=0)
@@ -141,6 +150,8 @@ def test_refusals(data, tmp_path):
         TrainConfig(optimizer="lbfgs")
     with pytest.raises(TangshiError, match="unknown embedding mode 'glove': choose one of finetune, frozen, none"):
         TrainConfig(embedding="glove")
+    with pytest.raises(TangshiError, match="train.compile must be true or false, not 'yes'"):
+        TrainConfig(compile="yes")
     with pytest.raises(TangshiError, match="unknown model implementation 'jax': choose one of numpy, autograd, torch"):
         ModelConfig("jax", 1, 8, 0.0)
     run(data, tmp_path, "single", epochs=1)

@@ -15,6 +15,11 @@ import torch
 from torch import nn
 
 
+def layer_weights(lstm: nn.Module, layer: int) -> tuple[torch.Tensor, ...]:
+    """weight_ih, weight_hh, bias_ih, bias_hh of one layer of an nn.LSTM or a HandLSTM."""
+    return tuple(getattr(lstm, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+
 class HandLSTM(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0):
         super().__init__()
@@ -29,9 +34,6 @@ class HandLSTM(nn.Module):
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
 
-    def layer_weights(self, layer: int) -> tuple[torch.Tensor, ...]:
-        return tuple(getattr(self, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
-
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
         """x (T, B, E) -> output (T, B, H), (h_n, c_n) each (layers, B, H), as nn.LSTM."""
         T, B, _ = x.shape
@@ -41,7 +43,7 @@ class HandLSTM(nn.Module):
             state = (zeros, zeros)
         h_n, c_n = [], []
         for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self.layer_weights(layer)
+            w_ih, w_hh, b_ih, b_hh = layer_weights(self, layer)
             if layer > 0 and self.dropout > 0 and self.training:
                 x = nn.functional.dropout(x, self.dropout, training=True)
             xp = torch.addmm(b_ih + b_hh, x.reshape(T * B, -1), w_ih.t()).view(T, B, 4 * H)

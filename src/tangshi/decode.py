@@ -9,7 +9,9 @@ rhyme group per poem and masks every character that would break a strict
 position or the rhyme (no rhyme character twice).
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -177,12 +179,69 @@ def filter_logits(scores: torch.Tensor, top_k: int, top_p: float) -> torch.Tenso
     return scores
 
 
+def sample_rows(weights: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One index per row, drawn in proportion to the row's non-negative weights: inverse CDF, one uniform per row.
+
+    torch.multinomial draws an exponential variate for every entry of the
+    (B, V) grid, a third of the time of writing 1024 poems on a CPU; this
+    draws B uniforms, and on a GPU it never waits for the device.
+    """
+    cdf = weights.cumsum(dim=-1)
+    total = cdf[:, -1:]
+    u = torch.rand(total.shape, generator=generator, device=weights.device, dtype=cdf.dtype)
+    target = torch.minimum(u * total, torch.nextafter(total, torch.zeros_like(total)))  # stays below the total
+    return torch.searchsorted(cdf, target, right=True).squeeze(1)  # first entry whose CDF passes the target
+
+
+def draw(
+    logits: torch.Tensor, allowed: torch.Tensor | None, temperature: float, top_k: int, top_p: float,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sample one token per row among the allowed ones; also return each row's log partition function.
+
+    Each pass over the (B, V) grid costs about as much as the model's step at
+    B = 1024 on a CPU, so the plain case (temperature 1, no top-k/top-p) reuses
+    the exponentials of the normaliser as sampling weights.
+    """
+    top = logits.amax(dim=-1, keepdim=True)
+    shifted = logits - top
+    exps = shifted.exp()
+    log_z = (top + exps.sum(dim=-1, keepdim=True).log()).squeeze(1)
+    if temperature == 1 and not top_k and not 0 < top_p < 1:
+        weights = exps if allowed is None else exps.mul_(allowed)  # 5x faster than masked_fill_ here
+    else:
+        scores = shifted / temperature
+        if allowed is not None:
+            scores = scores.masked_fill(~allowed, -torch.inf)
+        scores = filter_logits(scores, top_k, top_p)
+        weights = torch.exp(scores - scores.amax(dim=-1, keepdim=True))  # masked (-inf) entries weigh 0
+    return sample_rows(weights, generator), log_z
+
+
+@contextmanager
+def sync_check(device: torch.device, forbid: bool) -> Iterator[None]:
+    """Within: on a GPU with forbid set, an operation that makes the host wait for the device raises."""
+    if not (forbid and device.type == "cuda"):
+        yield
+        return
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        yield
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
 @torch.no_grad()
 def write_poems(
     poet, vocab: Vocab, requests: list[Request], mode: str = "form", constraints: Constraints | None = None,
-    temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0,
+    temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0, forbid_sync: bool = False,
 ) -> list[Written]:
-    """Write one poem per request, all in one batch on the poet's device."""
+    """Write one poem per request, all in one batch on the poet's device.
+
+    On a GPU no step waits for the device: the host queues all steps and reads
+    the poems back once. forbid_sync=True makes any wait in the loop an error
+    (for tests and benchmarks).
+    """
     choose("constrain mode", mode, MODES)
     if temperature <= 0:
         raise TangshiError(f"temperature must be above 0, not {temperature}")
@@ -210,36 +269,34 @@ def write_poems(
         used = torch.zeros(B, len(vocab), dtype=torch.bool, device=device)
     forced_ids = forced_ids.to(device)
     x = torch.full((B,), vocab.bos, dtype=torch.long, device=device)
-    state = poet.init_state(B)
+    state = poet.init_state(B, steps)
     out = torch.empty((B, steps), dtype=torch.long, device=device)
     chosen_nll = torch.zeros(B, dtype=torch.float64, device=device)
     chosen = torch.zeros(B, dtype=torch.long, device=device)
     char_ids = torch.zeros(len(vocab), dtype=torch.bool, device=device)
     char_ids[vocab.char_ids] = True
-    for k in range(steps):
-        logits, state = poet.step(x, state)
-        logits = logits.to(device).float()
-        log_z = torch.logsumexp(logits, dim=-1)  # for the unconstrained NLL of what is chosen
-        scores = logits / temperature
-        if mode == "form":  # the same mask for every poem: one row, broadcast
-            scores = scores.masked_fill(~table[req_t[0, k]], -torch.inf)
-        elif mode == "meter":
-            need = req_t[:, k]
-            rhyme = (need == RHYME)[:, None]
-            allowed = torch.where(rhyme, group_rows & ~used, table[need])
-            scores = scores.masked_fill(~allowed, -torch.inf)
-        scores = filter_logits(scores, top_k, top_p)
-        sampled = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=gen).squeeze(1)
-        forced = forced_ids[:, k] >= 0
-        nxt = torch.where(forced, forced_ids[:, k], sampled)
-        counts = ~forced & char_ids[nxt]
-        nll = log_z - logits.gather(1, nxt[:, None]).squeeze(1)
-        chosen_nll += torch.where(counts, nll.double(), 0.0)
-        chosen += counts.long()
-        if mode == "meter":  # a rhyme character may not come back
-            used.scatter_(1, nxt[:, None], rhyme | used.gather(1, nxt[:, None]))
-        out[:, k] = nxt
-        x = nxt
+    with sync_check(device, forbid_sync):
+        for k in range(steps):
+            logits, state = poet.step(x, state)
+            logits = logits.to(device).float()
+            allowed = None
+            if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
+                allowed = table[int(req[0, k])]
+            elif mode == "meter":
+                need = req_t[:, k]
+                rhyme = (need == RHYME)[:, None]
+                allowed = torch.where(rhyme, group_rows & ~used, table[need])
+            sampled, log_z = draw(logits, allowed, temperature, top_k, top_p, gen)  # log_z: for the NLL of what is chosen
+            forced = forced_ids[:, k] >= 0
+            nxt = torch.where(forced, forced_ids[:, k], sampled)
+            counts = ~forced & char_ids[nxt]
+            nll = log_z - logits.gather(1, nxt[:, None]).squeeze(1)
+            chosen_nll += torch.where(counts, nll.double(), 0.0)
+            chosen += counts.long()
+            if mode == "meter":  # a rhyme character may not come back
+                used.scatter_(1, nxt[:, None], rhyme | used.gather(1, nxt[:, None]))
+            out[:, k] = nxt
+            x = nxt
     texts = [vocab.decode(row) for row in out.cpu().tolist()]
     written = []
     for text, nll, n, (pattern, group) in zip(texts, chosen_nll.cpu().tolist(), chosen.cpu().tolist(), plans):

@@ -1,17 +1,27 @@
 """The torch poets: embedding, dropout, an LSTM core (nn.LSTM or the hand-written cell), output layer."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from .cell import HandLSTM
+from .cell import HandLSTM, layer_weights
 from .errors import TangshiError
 from .params import choose
 
 IMPLS = ("numpy", "autograd", "torch")
 EMBEDDINGS = ("finetune", "frozen", "none")
+
+
+@dataclass
+class WritingState:
+    """Per-layer hidden and cell states (B, H) while writing, and the optional input-projection table."""
+
+    h: list[torch.Tensor]
+    c: list[torch.Tensor]
+    table: torch.Tensor | None
 
 
 class PoetLSTM(nn.Module):
@@ -65,3 +75,37 @@ class PoetLSTM(nn.Module):
         x = self.drop(self.embed(ids))
         y, state = self.lstm(x, state)
         return self.out(y), state
+
+    @torch.no_grad()
+    def writing_state(self, batch: int, steps: int) -> WritingState:
+        """Zero state for writing `batch` poems of up to `steps` tokens, one token at a time (eval mode).
+
+        The first layer's input projection costs E·4H per token either way; when the
+        batch will feed more tokens than the dictionary holds, project every
+        dictionary entry once into a (V, 4H) table and look rows up instead.
+        """
+        zeros = [self.out.weight.new_zeros(batch, self.lstm.hidden_size) for _ in range(self.lstm.num_layers)]
+        table = None
+        if batch * steps > self.embed.num_embeddings:
+            w_ih, _, b_ih, b_hh = layer_weights(self.lstm, 0)
+            table = torch.addmm(b_ih + b_hh, self.embed.weight, w_ih.t())
+        return WritingState(zeros, list(zeros), table)
+
+    @torch.no_grad()
+    def write_step(self, ids: torch.Tensor, state: WritingState) -> tuple[torch.Tensor, WritingState]:
+        """ids (B,) -> logits (B, V): one step of forward() in eval mode, without nn.LSTM's per-call set-up."""
+        hs, cs = [], []
+        for layer, (h, c) in enumerate(zip(state.h, state.c)):
+            w_ih, w_hh, b_ih, b_hh = layer_weights(self.lstm, layer)
+            if layer == 0 and state.table is not None:
+                gates = state.table[ids]
+            else:
+                x = self.embed(ids) if layer == 0 else x
+                gates = torch.addmm(b_ih + b_hh, x, w_ih.t())
+            gates = gates.addmm_(h, w_hh.t())
+            i, f, g, o = gates.chunk(4, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            x = torch.sigmoid(o) * torch.tanh(c)
+            hs.append(x)
+            cs.append(c)
+        return self.out(x), WritingState(hs, cs, state.table)

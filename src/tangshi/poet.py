@@ -2,7 +2,7 @@
 
     poet.train_step(ids)  -> mean loss of one optimizer step on a (B, T+1) batch
     poet.token_nll(ids)   -> (B, T) negative log-likelihood of each predicted token
-    poet.init_state(B) / poet.step(x, state) -> logits (B, V) as a torch tensor, new state
+    poet.init_state(B, steps) / poet.step(x, state) -> logits (B, V) as a torch tensor, new state
 
 `TorchPoet` serves the nn.LSTM and hand-written-cell variants; `NumpyPoet`
 serves the NumPy LSTM with its hand-written optimizers.
@@ -49,6 +49,7 @@ class TrainConfig:
     forget_bias: float = 1.0
     device: str = "auto"
     processes: int = 1  # >1: data-parallel under torchrun (see distributed.py)
+    compile: bool = False  # torch variants: train through torch.compile (pays off on a GPU, not on a CPU)
 
     def __post_init__(self):
         choose("optimizer", self.optimizer, OPTIMIZERS)
@@ -57,6 +58,8 @@ class TrainConfig:
             raise TangshiError(
                 f"bad training params {asdict(self)}: batch_size, epochs, processes >= 1, patience >= 0, lr > 0"
             )
+        if not isinstance(self.compile, bool):
+            raise TangshiError(f"train.compile must be true or false, not {self.compile!r}")
         if self.batch_size % self.processes:
             raise TangshiError(
                 f"train.batch_size {self.batch_size} must divide among train.processes {self.processes}: "
@@ -78,9 +81,13 @@ def resolve_device(name: str) -> torch.device:
 
 class TorchPoet:
     def __init__(self, model: PoetLSTM, train: TrainConfig, device: torch.device):
+        if device.type == "cuda":  # float32 matmuls and cuDNN's LSTM on TF32 tensor cores (10-bit mantissa)
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
         self.model = model.to(device)
-        self.trained = self.model  # what train_step runs: the model, or its DistributedDataParallel wrapper
+        self.compile = train.compile
         self.device = device
+        self.trained = self._compiled(self.model)  # what train_step runs: the model, maybe wrapped
         self.clip = train.clip
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch_optimizer(train.optimizer, trainable, train.lr)
@@ -88,7 +95,11 @@ class TorchPoet:
     def distribute(self) -> None:
         """Average gradients across the processes of a torchrun launch."""
         ids = [self.device.index] if self.device.type == "cuda" else None
-        self.trained = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.trained = self._compiled(torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids))
+
+    def _compiled(self, module: torch.nn.Module):
+        # Only the training forward is compiled: scoring and writing see other shapes and run eagerly.
+        return torch.compile(module) if self.compile else module
 
     def _ids(self, ids: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(ids, dtype=torch.long).to(self.device, non_blocking=True).T  # (T+1, B)
@@ -113,14 +124,12 @@ class TorchPoet:
         nll = torch.nn.functional.cross_entropy(logits.permute(1, 2, 0), x[1:].T, reduction="none")
         return nll.double().cpu().numpy()
 
-    def init_state(self, batch: int):
-        return None
-
-    @torch.no_grad()
-    def step(self, x: torch.Tensor, state):
+    def init_state(self, batch: int, steps: int = 1):
         self.model.eval()
-        logits, state = self.model(x.view(1, -1).to(self.device), state)
-        return logits[0], state
+        return self.model.writing_state(batch, steps)
+
+    def step(self, x: torch.Tensor, state):
+        return self.model.write_step(x.to(self.device), state)
 
     def weights(self) -> dict:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -156,7 +165,7 @@ class NumpyPoet:
     def token_nll(self, ids: np.ndarray) -> np.ndarray:
         return self.lstm.token_nll(np.asarray(ids)).astype(np.float64)
 
-    def init_state(self, batch: int):
+    def init_state(self, batch: int, steps: int = 1):
         zeros = np.zeros((batch, self.lstm.hidden), self.lstm.params["W_h"].dtype)
         return zeros, zeros
 

@@ -29,7 +29,7 @@ from .poet import ModelConfig, TrainConfig, all_token_nll, build_poet, resolve_d
 from .vocab import Vocab
 
 # Params that do not change the trajectory of a run, so a checkpoint may resume across them.
-RESUMABLE_ACROSS = ("epochs", "patience", "device")
+RESUMABLE_ACROSS = ("epochs", "patience", "device", "compile")
 # A checkpoint made by other training code is not resumed either.
 TRAINING_CODE = (
     "train.py", "poet.py", "models.py", "cell.py", "numpy_lstm.py", "optim.py", "perplexity.py", "distributed.py"

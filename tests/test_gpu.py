@@ -1,0 +1,43 @@
+"""On a CUDA GPU only (skipped elsewhere): writing never waits for the device, training matches the CPU, the compiled cell."""
+
+import numpy as np
+import pytest
+import torch
+
+from tangshi.checkpoint import load_poet
+from tangshi.decode import Request, write_poems
+from tangshi.poet import ModelConfig, TrainConfig, build_poet
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+TF32 = 2e-3  # relative: TF32 keeps a 10-bit mantissa; SGD below, since RMSprop's first steps amplify sign noise
+
+
+@pytest.mark.parametrize("mode", ["form", "meter"])
+def test_writing_queues_every_step_without_waiting(tiny_models, mode):
+    poet, _ = load_poet(tiny_models["out"] / "models" / "single", tiny_models["vocab"], "cuda")
+    requests = [Request(start="山")] * 8 + [Request(acrostic="春江花月夜思故乡")] * 8
+    written = write_poems(poet, tiny_models["vocab"], requests, mode, tiny_models["constraints"], seed=1, forbid_sync=True)
+    assert all(w.tokens.endswith("$") and len(w.poem) == 48 for w in written)
+
+
+@pytest.mark.parametrize("impl, layers", [("torch", 1), ("torch", 2), ("autograd", 2)])
+def test_a_training_step_on_the_gpu_matches_the_cpu(impl, layers):
+    rng = np.random.default_rng(0)
+    embedding = rng.standard_normal((50, 8)).astype(np.float32)
+    ids = rng.integers(0, 50, size=(16, 13))
+    losses = {}
+    for device in ("cpu", "cuda"):
+        poet = build_poet(ModelConfig(impl, layers, 32, 0.0), TrainConfig(optimizer="sgd", lr=0.5, device=device), embedding, 0)
+        losses[device] = [poet.train_step(ids) for _ in range(3)]
+    assert losses["cuda"] == pytest.approx(losses["cpu"], rel=TF32)
+
+
+def test_the_compiled_cell_matches_the_eager_cell_on_the_gpu():
+    rng = np.random.default_rng(1)
+    embedding = rng.standard_normal((50, 8)).astype(np.float32)
+    ids = rng.integers(0, 50, size=(16, 13))
+    losses = {}
+    for compiled in (False, True):
+        poet = build_poet(ModelConfig("autograd", 1, 32, 0.0), TrainConfig(optimizer="sgd", lr=0.5, device="cuda", compile=compiled), embedding, 0)
+        losses[compiled] = [poet.train_step(ids) for _ in range(3)]
+    assert losses[True] == pytest.approx(losses[False], rel=TF32)
