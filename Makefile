@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test bench
+.PHONY: setup repro test bench gpu-checks
 
 setup: $(STAMP)
 
@@ -25,6 +25,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	python -m tangshi.bench
+
+# On a CUDA machine, with its own python3 (torch, numpy, pytest, threadpoolctl, pyyaml, opencc; no venv,
+# no DVC): the GPU-only tests, then the benchmark at the issue's shapes and at a batch that fills the card.
+GPU_PYTHON ?= python3
+gpu-checks:
+	PYTHONPATH=src $(GPU_PYTHON) -m pytest -q -p no:cacheprovider tests/test_gpu.py
+	PYTHONPATH=src $(GPU_PYTHON) -m tangshi.bench --device cuda --out metrics/bench_cuda.json
+	PYTHONPATH=src $(GPU_PYTHON) -m tangshi.bench --device cuda --batch 1024 --no-compile --out metrics/bench_cuda_b1024.json
 
 # The report's studies as DVC experiments (see docs/studies.md): make study-optimizers, study-embeddings, …
 STUDIES := optimizers embeddings forget_bias depth early_stopping large

@@ -124,6 +124,10 @@ def run(args) -> dict:
     impls = [("nn_lstm", "torch", False), ("autograd", "autograd", False)]
     impls += [("autograd_compiled", "autograd", True)] if args.compile else []
     impls += [("numpy", "numpy", False)] if L == 1 else []
+    if args.compile:  # time a cold compilation, not a read of inductor's on-disk cache from an earlier run
+        from torch._inductor import config as inductor_config
+
+        inductor_config.force_disable_caches = True
     for name, impl, compiled in impls:
         train = TrainConfig(optimizer="rmsprop", lr=1e-4, embedding="frozen", clip=0.0, device=str(device), compile=compiled)
         poet = build_poet(ModelConfig(impl, L, H, 0.0), train, embedding, 0, device if impl != "numpy" else None)
