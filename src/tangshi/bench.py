@@ -20,7 +20,7 @@ import torch
 
 from .atomic import write_json
 from .decode import Constraints, Request, write_poems
-from .poet import ModelConfig, TrainConfig, build_poet, resolve_device
+from .poet import ModelConfig, TrainConfig, build_poet, resolve_device, use_tf32
 from .vocab import SPECIALS, Vocab
 
 TARGETS = {  # ratio -> (target, direction, devices it is set for)
@@ -119,6 +119,7 @@ def run(args) -> dict:
     ids = rng.integers(0, V, size=(B, T + 1))
     embedding = rng.standard_normal((V, E)).astype(np.float32)
     flops_token = model_flops_per_token(E, H, L, V)
+    use_tf32(device)  # the peak in the precision the models run in
     peak = sgemm_peak(device, args.gemm, args.repeats)
     results, precision = {}, None
     impls = [("nn_lstm", "torch", False), ("autograd", "autograd", False)]

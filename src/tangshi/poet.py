@@ -79,11 +79,16 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def use_tf32(device: torch.device) -> None:
+    """On CUDA, run float32 matmuls and cuDNN's LSTM on TF32 tensor cores (10-bit mantissa, float32 range)."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+
 class TorchPoet:
     def __init__(self, model: PoetLSTM, train: TrainConfig, device: torch.device):
-        if device.type == "cuda":  # float32 matmuls and cuDNN's LSTM on TF32 tensor cores (10-bit mantissa)
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
+        use_tf32(device)
         self.model = model.to(device)
         self.compile = train.compile
         self.device = device
