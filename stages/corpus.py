@@ -1,4 +1,5 @@
-"""corpus: 五言律诗 from the raw Tang JSON -> data/corpus/{train,dev}.{txt,ids}, metrics/corpus.json."""
+"""corpus: 五言律诗 from the raw Tang JSON -> data/corpus/{normal,large}/{train,dev}.{txt,ids},
+data/corpus/large/dev_twins.txt (variant readings of large dev poems), metrics/corpus.json."""
 
 from tangshi.atomic import atomic_path, write_json
 from tangshi.corpus import build_corpus, load_json_folder
@@ -6,17 +7,21 @@ from tangshi.errors import run_main
 from tangshi.params import load_params
 
 
+def write_poems(folder, name: str, poems: list[tuple[str, str]]) -> None:
+    (folder / f"{name}.txt").write_text("".join(t + "\n" for _, t in poems), encoding="utf-8")
+    (folder / f"{name}.ids").write_text("".join(i + "\n" for i, _ in poems), encoding="utf-8")
+
+
 def main() -> None:
     params = load_params()
     cfg = params["corpus"]
-    corpus = build_corpus(
-        load_json_folder("data/raw/tang"), cfg["size"], cfg["normal_poems"], params["seed"], cfg["dev_share"]
-    )
+    corpus = build_corpus(load_json_folder("data/raw/tang"), cfg["normal_poems"], params["seed"], cfg["dev_share"])
     with atomic_path("data/corpus") as tmp:
-        tmp.mkdir()
-        for split, poems in (("train", corpus.train), ("dev", corpus.dev)):
-            (tmp / f"{split}.txt").write_text("".join(t + "\n" for _, t in poems), encoding="utf-8")
-            (tmp / f"{split}.ids").write_text("".join(i + "\n" for i, _ in poems), encoding="utf-8")
+        for name, split in corpus.sets.items():
+            (tmp / name).mkdir(parents=True)
+            write_poems(tmp / name, "train", split.train)
+            write_poems(tmp / name, "dev", split.dev)
+        write_poems(tmp / "large", "dev_twins", corpus.dev_twins)
     write_json("metrics/corpus.json", corpus.stats)
     print(f"corpus: {corpus.stats}")
 

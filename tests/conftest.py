@@ -13,7 +13,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "chinese-poetry"
 
 @pytest.fixture(scope="session")
 def fixture_corpus(fixture_records):
-    return build_corpus(fixture_records, "large", 2300, 42, 0.25)
+    return build_corpus(fixture_records, 2300, 42, 0.25)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +36,15 @@ def fixture_records(raw_dir) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
+def fixture_verse(raw_dir, fixture_corpus):
+    """The verse corpus of the fixture: its Tang and Song five-character poems minus dev and their twins."""
+    from tangshi.verse import build_verse
+
+    records = {d: load_json_folder(raw_dir / d) for d in ("tang", "song")}
+    return build_verse(records, fixture_corpus.dev_related())
+
+
+@pytest.fixture(scope="session")
 def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     """A small trained poet of each kind on the fixture, with its vocabulary and a lexicon from fixture strains."""
     from tangshi.checkpoint import load_poet
@@ -46,10 +55,10 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     from tangshi.vocab import build_vocab, encode_all
 
     out = tmp_path_factory.mktemp("decode")
-    train = [t for _, t in fixture_corpus.train]
+    train = [t for _, t in fixture_corpus.large.train]
     vocab = build_vocab(train, 400, "random", 42)
     emb = np.random.default_rng(0).standard_normal((len(vocab), 16)).astype(np.float32)
-    ids, dev = encode_all(vocab, train), encode_all(vocab, [t for _, t in fixture_corpus.dev])
+    ids, dev = encode_all(vocab, train), encode_all(vocab, [t for _, t in fixture_corpus.large.dev])
     for name, array in (("train", ids), ("dev", dev), ("emb", emb)):
         np.save(out / f"{name}.npy", array)
     inputs = [out / f"{n}.npy" for n in ("train", "dev", "emb")]

@@ -2,8 +2,10 @@
 
 A poem is kept when its text (paragraphs joined, converted by OpenCC t2s) is
 exactly 8 lines of 5 CJK characters with `，` after odd and `。` after even lines.
-The train/dev side of a poem depends only on a hash of its text and the seed,
-so a poem never changes side when the corpus grows.
+Exact duplicates go, and so do near-duplicates (variant readings, dedup.py):
+one poem of each group is kept. The train/dev side of a poem depends only on a
+hash of its text and the seed, so a poem never changes side when the corpus
+grows.
 """
 
 import hashlib
@@ -16,10 +18,10 @@ from pathlib import Path
 
 import opencc
 
+from .dedup import group_near_duplicates
 from .errors import TangshiError
-from .params import choose
 
-SIZES = ("normal", "large")
+SETS = ("normal", "large")
 LINES, CHARS = 8, 5
 POEM_LEN = LINES * (CHARS + 1)  # 48 tokens: 40 characters and 8 punctuation marks
 PUNCT = "，。"
@@ -28,6 +30,7 @@ LINE_END = "，。？！；：、"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_CHAR = re.compile(f"[{_CJK}]")
 LINE = re.compile(f"([{_CJK}]*)([{LINE_END}])")
+CJK_RUN = re.compile(f"[{_CJK}]+")
 REASONS = ("symbols", "line_count", "line_length", "punctuation")
 
 
@@ -48,12 +51,20 @@ def is_cjk(char: str) -> bool:
     return CJK_CHAR.fullmatch(char) is not None
 
 
-def rejection(text: str) -> str | None:
-    """Why `text` is not a well-formed 五言律诗, or None when it is."""
+def parse_lines(text: str) -> list[tuple[str, str]] | None:
+    """(characters, end mark) of each line, or None when the text holds any other symbol."""
     if any(not is_cjk(c) and c not in LINE_END for c in text):
-        return "symbols"  # □ for lost characters, brackets, notes, Latin letters
+        return None  # □ for lost characters, brackets, notes, Latin letters
     lines = LINE.findall(text)
     if "".join(body + end for body, end in lines) != text:
+        return None
+    return lines
+
+
+def rejection(text: str) -> str | None:
+    """Why `text` is not a well-formed 五言律诗, or None when it is."""
+    lines = parse_lines(text)
+    if lines is None:
         return "symbols"
     if len(lines) != LINES:
         return "line_count"
@@ -64,9 +75,48 @@ def rejection(text: str) -> str | None:
     return None
 
 
+def form_problem(text: str) -> str | None:
+    """What keeps `text` from being a 五言律诗, in words for the user, or None when it is one."""
+    if not text:
+        return "empty input: give a poem of 8 lines of 5 characters, with ， after odd and 。 after even lines"
+    lines = parse_lines(text)
+    if lines is None:
+        if not any(is_cjk(c) for c in text):
+            return "no Chinese characters: give a poem of 8 lines of 5 characters, with ， after odd and 。 after even lines"
+        odd = "".join(dict.fromkeys(c for c in text if not is_cjk(c) and c not in LINE_END))
+        if odd:
+            return f"{odd[:8]!r} is not part of a poem: give Chinese characters, ， and 。 alone"
+        return "the last line has no end mark: end odd lines with ， and even lines with 。"
+    lengths = sorted({len(body) for body, _ in lines})
+    if lengths != [CHARS]:
+        return f"{'/'.join(map(str, lengths))} characters a line; 五律 has {CHARS}"
+    if len(lines) != LINES:
+        return f"{len(lines)} lines; 五律 has {LINES}"
+    if "".join(end for _, end in lines) != PUNCT * (LINES // 2):
+        return "punctuation: ， ends the odd lines and 。 the even ones"
+    return None
+
+
+def verse_rejection(text: str) -> str | None:
+    """Why `text` is not a poem wholly in five-character lines (couplets of `，` then `。`), or None."""
+    lines = parse_lines(text)
+    if not lines:
+        return "symbols"
+    if any(len(body) != CHARS for body, _ in lines):
+        return "line_length"
+    if len(lines) % 2 or "".join(end for _, end in lines) != PUNCT * (len(lines) // 2):
+        return "punctuation"
+    return None
+
+
+def text_lines(text: str) -> list[str]:
+    """The runs of CJK characters of any text: the lines of a poem of any shape."""
+    return CJK_RUN.findall(text)
+
+
 def poem_lines(poem: str) -> list[str]:
-    """The 8 five-character lines of a well-formed poem, without punctuation."""
-    return [poem[i : i + CHARS] for i in range(0, POEM_LEN, CHARS + 1)]
+    """The five-character lines of a well-formed poem (8 for a 五律), without punctuation."""
+    return [poem[i : i + CHARS] for i in range(0, len(poem), CHARS + 1)]
 
 
 def _file_index(path: Path) -> int:
@@ -107,19 +157,55 @@ def is_dev(text: str, seed: int, dev_share: float) -> bool:
 
 
 @dataclass
-class Corpus:
+class Split:
     train: list[tuple[str, str]]  # (id, poem text)
     dev: list[tuple[str, str]]
+
+
+@dataclass
+class Corpus:
+    sets: dict[str, Split]  # "large": every 五言律诗 kept; "normal": the seeded subset of the report
+    dev_twins: list[tuple[str, str]]  # near-duplicates removed because their kept reading is a large dev poem
     stats: dict
 
+    @property
+    def large(self) -> Split:
+        return self.sets["large"]
 
-def build_corpus(records: list[dict], size: str, normal_poems: int, seed: int, dev_share: float) -> Corpus:
-    choose("corpus.size", size, SIZES)
+    @property
+    def normal(self) -> Split:
+        return self.sets["normal"]
+
+    def dev_related(self) -> list[str]:
+        """Every text that must not reach training: the large dev poems and their variant readings."""
+        return [t for _, t in self.large.dev + self.dev_twins]
+
+
+def split(poems: list[tuple[str, str]], seed: int, dev_share: float, source_size: int) -> Split:
+    train = [p for p in poems if not is_dev(p[1], seed, dev_share)]
+    dev = [p for p in poems if is_dev(p[1], seed, dev_share)]
+    if not train or not dev:
+        raise TangshiError(
+            f"empty {'train' if not train else 'dev'} split after filtering ({len(poems)} poems kept of "
+            f"{source_size} read): the source holds too few 五言律诗; check corpus.source"
+        )
+    return Split(train, dev)
+
+
+def build_corpus(records: list[dict], normal_poems: int, seed: int, dev_share: float) -> Corpus:
+    """Both sets of 五言律诗, near-duplicates grouped first so that no variant reading crosses the split.
+
+    Of each group of near-duplicates (see dedup.py) the first poem in corpus order is kept; the
+    split is a hash of the kept poem's text, and the normal set is a seeded subset of the kept
+    poems, so its train and dev lie inside the large set's.
+    """
     if not 0 < dev_share < 1:
         raise TangshiError(f"corpus.dev_share must lie strictly between 0 and 1, not {dev_share}")
+    if normal_poems < 2:
+        raise TangshiError(f"corpus.normal_poems must be at least 2, not {normal_poems}")
     rejected: Counter = Counter()
     seen: set[str] = set()
-    kept: list[tuple[str, str]] = []
+    unique: list[tuple[str, str]] = []
     duplicates = 0
     for record in records:
         text = to_simplified(poem_text(record))
@@ -130,30 +216,34 @@ def build_corpus(records: list[dict], size: str, normal_poems: int, seed: int, d
             duplicates += 1
         else:
             seen.add(text)
-            kept.append((str(record.get("id", "")), text))
-    unique = len(kept)
-    if size == "normal" and len(kept) > normal_poems:
-        chosen = sorted(kept, key=lambda p: unit_hash("subset", seed, p[1]))[:normal_poems]
-        chosen_texts = {text for _, text in chosen}
-        kept = [p for p in kept if p[1] in chosen_texts]
-    train = [p for p in kept if not is_dev(p[1], seed, dev_share)]
-    dev = [p for p in kept if is_dev(p[1], seed, dev_share)]
-    if not train or not dev:
-        raise TangshiError(
-            f"empty {'train' if not train else 'dev'} split after filtering ({len(kept)} poems kept of "
-            f"{len(records)} read): the source holds too few 五言律诗; check corpus.source"
-        )
+            unique.append((str(record.get("id", "")), text))
+    groups = group_near_duplicates([poem_lines(t) for _, t in unique])
+    kept = [p for i, p in enumerate(unique) if groups[i] == i]
+    removed = [(p, unique[groups[i]][1]) for i, p in enumerate(unique) if groups[i] != i]
+    large = split(kept, seed, dev_share, len(records))
+    dev_texts = {t for _, t in large.dev}
+    dev_twins = [p for p, kept_text in removed if kept_text in dev_texts]
+    chosen = {t for _, t in sorted(kept, key=lambda p: unit_hash("subset", seed, p[1]))[:normal_poems]}
+    normal = split([p for p in kept if p[1] in chosen], seed, dev_share, len(records))
+    sizes = Counter(groups)
     stats = {
-        "size": size,
         "poems_read": len(records),
-        "regulated_unique": unique,
         "rejected": {reason: rejected.get(reason, 0) for reason in REASONS},
         "duplicates": duplicates,
+        "regulated_unique": len(unique),
+        "near_duplicate_groups": sum(n > 1 for n in sizes.values()),
+        "near_duplicates_removed": len(removed),
+        "dev_twins": len(dev_twins),
         "kept": len(kept),
-        "train": len(train),
-        "dev": len(dev),
+        "large": {"train": len(large.train), "dev": len(large.dev)},
+        "normal": {"train": len(normal.train), "dev": len(normal.dev)},
     }
-    return Corpus(train, dev, stats)
+    return Corpus({"normal": normal, "large": large}, dev_twins, stats)
+
+
+def read_dev_related(folder: str | Path = "data/corpus/large") -> list[str]:
+    """The large dev poems and their variant readings: what no training input may hold."""
+    return read_poems(Path(folder) / "dev.txt") + read_poems(Path(folder) / "dev_twins.txt")
 
 
 def read_poems(path: str | Path) -> list[str]:
