@@ -1,8 +1,9 @@
-"""pretrain: skip-gram character vectors over Tang+Song poems minus dev -> data/vectors/chars.txt."""
+"""pretrain: skip-gram character vectors over Tang+Song poems minus the large dev poems and their
+near-duplicates -> data/vectors/chars.txt."""
 
 import time
 
-from tangshi.corpus import load_json_folder, read_poems
+from tangshi.corpus import load_json_folder, read_dev_related
 from tangshi.errors import run_main
 from tangshi.params import load_params
 from tangshi.pretrain import PROBES, neighbours, save_word2vec_text, sentences, train_vectors
@@ -12,11 +13,11 @@ def main() -> None:
     params = load_params()
     cfg = params["pretrain"]
     start = time.perf_counter()
-    dev = set(read_poems("data/corpus/dev.txt"))
+    dev = read_dev_related()
     records = load_json_folder("data/raw/tang") + load_json_folder("data/raw/song")
     corpus = list(sentences(records, excluded=dev))
     chars = sum(map(len, corpus))
-    print(f"pretrain: {len(corpus)} poems, {chars} characters (dev poems removed)")
+    print(f"pretrain: {len(corpus)} poems, {chars} characters (dev poems and their near-duplicates removed)")
     model = train_vectors(
         corpus, cfg["dim"], cfg["window"], cfg["min_count"], cfg["negative"], cfg["epochs"], params["seed"], cfg["workers"]
     )

@@ -1,8 +1,9 @@
 """Character vectors by skip-gram with negative sampling over Tang and Song poems.
 
 The recipe of the Chinese-Word-Vectors release (SGNS, 300 dimensions), at the
-character level. Every dev poem is removed first, so the vectors have never
-seen a line that dev perplexity is measured on.
+character level. Every dev poem of the large set, and every poem that
+near-duplicates one (dedup.py), is removed first, so the vectors have never
+seen a poem that either dev perplexity is measured on.
 """
 
 import zlib
@@ -13,17 +14,19 @@ import numpy as np
 from gensim.models import Word2Vec
 
 from .atomic import atomic_path
-from .corpus import is_cjk, poem_text, to_simplified
+from .corpus import is_cjk, poem_text, text_lines, to_simplified
+from .dedup import LineIndex
 from .errors import TangshiError
 
 PROBES = "月山春"
 
 
-def sentences(records: Iterable[dict], excluded: set[str]) -> Iterator[list[str]]:
-    """Each poem as its list of CJK characters (simplified), skipping excluded texts."""
+def sentences(records: Iterable[dict], excluded: Iterable[str]) -> Iterator[list[str]]:
+    """Each poem as its list of CJK characters (simplified), skipping the excluded texts and their near-duplicates."""
+    guard = LineIndex(text_lines(t) for t in excluded)
     for record in records:
         text = to_simplified(poem_text(record))
-        if text and text not in excluded:
+        if text and not guard.near(text_lines(text)):
             chars = [c for c in text if is_cjk(c)]
             if chars:
                 yield chars

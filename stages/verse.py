@@ -1,0 +1,31 @@
+"""verse: every Tang and Song poem in five-character lines, minus the large dev poems and their
+near-duplicates, encoded -> data/verse/{ids,offsets}.npy, data/verse/poems.txt, metrics/verse.json."""
+
+import numpy as np
+
+from tangshi.atomic import atomic_path, write_json
+from tangshi.corpus import load_json_folder, read_dev_related
+from tangshi.errors import run_main
+from tangshi.verse import build_verse, encode_verse
+from tangshi.vocab import Vocab, oov_rate
+
+
+def main() -> None:
+    vocab = Vocab.load("data/vocab.json")
+    excluded = read_dev_related()
+    records = {d: load_json_folder(f"data/raw/{d}") for d in ("tang", "song")}
+    verse = build_verse(records, excluded)
+    texts = [t for _, t in verse.poems]
+    ids, offsets = encode_verse(vocab, texts)
+    with atomic_path("data/verse") as tmp:
+        tmp.mkdir()
+        np.save(tmp / "ids.npy", ids)
+        np.save(tmp / "offsets.npy", offsets)
+        (tmp / "poems.txt").write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+    metrics = {**verse.stats, "tokens": int(offsets[-1]), "oov_rate": round(oov_rate(vocab, texts), 5)}
+    write_json("metrics/verse.json", metrics)
+    print(f"verse: {metrics}")
+
+
+if __name__ == "__main__":
+    run_main(main)
