@@ -17,11 +17,11 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "chinese-poetry"
 def main(out: Path, processes: int) -> None:
     raw = out / f"raw-{processes}"
     fetch(str(FIXTURE), raw)
-    corpus = build_corpus(load_json_folder(raw / "tang"), "large", 2300, 42, 0.25)
-    train = [t for _, t in corpus.train][:288]  # a multiple of the global batch: no padding by the sampler
+    corpus = build_corpus(load_json_folder(raw / "tang"), 2300, 42, 0.25)
+    train = [t for _, t in corpus.large.train][:288]  # a multiple of the global batch
     vocab = build_vocab(train, 300, "random", 42)
     arrays = {
-        "train": encode_all(vocab, train), "dev": encode_all(vocab, [t for _, t in corpus.dev]),
+        "train": encode_all(vocab, train), "dev": encode_all(vocab, [t for _, t in corpus.large.dev]),
         "embedding": np.random.default_rng(0).standard_normal((len(vocab), 16)).astype(np.float32),
     }
     inputs = []

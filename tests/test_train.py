@@ -21,8 +21,8 @@ VARIANTS = {
 
 @pytest.fixture(scope="module")
 def data(fixture_corpus, tmp_path_factory):
-    train = [t for _, t in fixture_corpus.train]
-    dev = [t for _, t in fixture_corpus.dev]
+    train = [t for _, t in fixture_corpus.large.train]
+    dev = [t for _, t in fixture_corpus.large.dev]
     vocab = build_vocab(train, 300, "random", 42)
     embedding = np.random.default_rng(0).standard_normal((len(vocab), 16)).astype(np.float32)
     folder = tmp_path_factory.mktemp("inputs")
@@ -33,12 +33,23 @@ def data(fixture_corpus, tmp_path_factory):
     return vocab, encode_all(vocab, train), encode_all(vocab, dev), embedding, inputs
 
 
-def run(data, out: Path, variant="single", model=None, **train_kw):
+@pytest.fixture(scope="module")
+def verse(data, fixture_verse):
+    from tangshi.batching import cut_pieces
+    from tangshi.verse import encode_verse
+
+    return cut_pieces(*encode_verse(data[0], [t for _, t in fixture_verse.poems]))
+
+
+POET = ModelConfig("torch", 1, 32, 0.1, tie=True, corpus="large", verse_epochs=1.5, schedule="cosine")
+
+
+def run(data, out: Path, variant="single", model=None, verse=None, **train_kw):
     vocab, train_ids, dev_ids, embedding, inputs = data
     cfg = TrainConfig(**{"epochs": 2, "patience": 0, "batch_size": 32, "lr": 0.005, **train_kw})
     summary = train_variant(
         variant, model or VARIANTS[variant], cfg, 42, vocab, train_ids, dev_ids, embedding, inputs,
-        out / "models" / variant, out / "dvclive" / variant, progress=False,
+        out / "models" / variant, out / "dvclive" / variant, progress=False, verse=verse,
     )
     return summary
 
@@ -97,6 +108,55 @@ def test_killed_run_resumes_after_last_finished_epoch(data, tmp_path, monkeypatc
         assert curve(tmp_path / "killed", variant, metric) == curve(tmp_path / "whole", variant, metric)
 
 
+def test_poet_reads_the_verse_then_the_tang_poems(data, verse, tmp_path):
+    summary = run(data, tmp_path, "poet", POET, verse, epochs=2)
+    phases = curve(tmp_path, "poet", "phase")
+    assert phases == [1, 1, 2, 2] and summary["epochs"] == 4 and summary["verse_epochs_run"] == 2
+    lr = curve(tmp_path, "poet", "lr")  # cosine over the 1.5 verse epochs, then fine-tuning at lr/10
+    assert lr[0] > lr[1] > lr[2] == lr[3] == pytest.approx(0.0005)
+    history = __import__("torch").load(tmp_path / "models" / "poet" / "last.pt", weights_only=True)["history"]
+    assert [round(r["fraction"], 2) for r in history] == [1.0, 0.5, 1.0, 1.0]
+    assert history[0]["tokens_per_s"] > 0 and curve(tmp_path, "poet", "dev/ppl")[3] < curve(tmp_path, "poet", "dev/ppl")[0]
+    config = json.loads((tmp_path / "models" / "poet" / "config.json").read_text())
+    assert config["tie"] and config["corpus"] == "large" and config["verse_epochs"] == 1.5
+    poet, _ = load_poet(tmp_path / "models" / "poet", data[0], device="cpu")
+    assert poet.model.out.weight is poet.model.embed.weight and poet._optimizer is None  # tied; loading builds no optimizer
+
+
+def test_killed_poet_resumes_across_the_phase_boundary(data, verse, tmp_path, monkeypatch, capsys):
+    from tangshi import poet as poet_mod
+    from tangshi.batching import batch_count
+
+    run(data, tmp_path / "whole", "poet", POET, verse, epochs=2)
+    original, calls = poet_mod.TorchPoet.train_step, {"n": 0}
+    verse_steps = batch_count(verse, 32) + batch_count(verse, 32, 0.5)
+
+    def dies_in_the_first_tang_epoch(self, ids):
+        calls["n"] += 1
+        if calls["n"] > verse_steps + 1:
+            raise KeyboardInterrupt
+        return original(self, ids)
+
+    monkeypatch.setattr(poet_mod.TorchPoet, "train_step", dies_in_the_first_tang_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        run(data, tmp_path / "killed", "poet", POET, verse, epochs=2)
+    monkeypatch.setattr(poet_mod.TorchPoet, "train_step", original)
+    capsys.readouterr()
+    run(data, tmp_path / "killed", "poet", POET, verse, epochs=2)
+    assert "resuming after epoch 2" in capsys.readouterr().out
+    for metric in ("train/loss", "dev/ppl", "lr", "phase"):
+        assert curve(tmp_path / "killed", "poet", metric) == curve(tmp_path / "whole", "poet", metric)
+
+
+def test_verse_epochs_need_the_verse_corpus(data, tmp_path):
+    with pytest.raises(TangshiError, match=r"reads the verse corpus first .*dvc repro verse"):
+        run(data, tmp_path, "poet", POET)
+    with pytest.raises(TangshiError, match="schedule cosine decays over the verse epochs"):
+        ModelConfig("torch", 1, 8, 0.0, schedule="cosine")
+    with pytest.raises(TangshiError, match="the NumPy LSTM is the report's"):
+        ModelConfig("numpy", 1, 8, 0.0, verse_epochs=1)
+
+
 def test_checkpoint_for_other_params_starts_fresh(data, tmp_path, capsys):
     run(data, tmp_path, "single", epochs=1)
     run(data, tmp_path, "single", epochs=1, lr=0.001)
@@ -123,6 +183,8 @@ def test_reaches_respects_patience():
     assert reaches(history, 5, 0) and reaches(history, 5, 3) and reaches(history, 9, 3)
     assert not reaches(history, 4, 0)  # too many epochs
     assert not reaches(history, 5, 2)  # patience 2 would have stopped after epoch 4
+    assert reaches(history, 3, 3, verse_count=2)  # Tang epochs 3-5 count from the last verse epoch
+    assert not reaches(history, 3, 2, verse_count=2) and not reaches(history, 2, 3, verse_count=2)
 
 
 def test_early_stopping_keeps_best_epoch(data, tmp_path):

@@ -1,6 +1,7 @@
 """Saving and loading trained poets: weights as plain tensors (loaded with weights_only=True) plus config.json."""
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ def load_poet(model_dir: str | Path, vocab: Vocab, device: str = "auto"):
             f"{model_dir} was trained with another vocabulary ({config.get('vocab_digest')} vs {vocab.digest()} "
             "in data/vocab.json): retrain it or use the vocabulary it was trained with"
         )
-    model_cfg = ModelConfig(config["impl"], config["layers"], config["hidden"], config["dropout"])
+    model_cfg = ModelConfig(**{f.name: config[f.name] for f in fields(ModelConfig) if f.name in config})
     train_cfg = TrainConfig(embedding=config["embedding"], forget_bias=config["forget_bias"], device=device)
     placeholder = np.zeros((config["vocab_size"], config["embed_dim"]), np.float32)  # overwritten by the weights
     poet = build_poet(model_cfg, train_cfg, placeholder, seed=0)

@@ -25,7 +25,11 @@ class WritingState:
 
 
 class PoetLSTM(nn.Module):
-    """ids (T, B) -> logits (T, B, V); dropout before the LSTM input and between layers."""
+    """ids (T, B) -> logits (T, B, V); dropout before the LSTM input and between layers.
+
+    With `tie`, the output layer shares the embedding's matrix (Press & Wolf 2017): the
+    last hidden state is projected to the embedding's width first, when the two differ.
+    """
 
     def __init__(
         self,
@@ -38,6 +42,7 @@ class PoetLSTM(nn.Module):
         embedding: str = "finetune",
         pretrained: np.ndarray | None = None,
         forget_bias: float = 0.0,
+        tie: bool = False,
     ):
         super().__init__()
         choose("embedding mode", embedding, EMBEDDINGS)
@@ -54,7 +59,11 @@ class PoetLSTM(nn.Module):
             self.lstm = nn.LSTM(embed_dim, hidden, layers, dropout=between)
         else:
             self.lstm = HandLSTM(embed_dim, hidden, layers, dropout=between)
-        self.out = nn.Linear(hidden, vocab_size)
+        self.proj = nn.Linear(hidden, embed_dim, bias=False) if tie and hidden != embed_dim else None
+        self.out = nn.Linear(embed_dim if tie else hidden, vocab_size)
+        self.tie = tie
+        if tie:
+            self.out.weight = self.embed.weight
         self.reset_weights(forget_bias)
 
     @torch.no_grad()
@@ -68,13 +77,20 @@ class PoetLSTM(nn.Module):
                 p.zero_()
                 if name.startswith("bias_ih"):
                     p[H : 2 * H] = forget_bias
-        self.out.weight.normal_(0.0, math.sqrt(2.0 / H))
+        if self.proj is not None:
+            self.proj.weight.normal_(0.0, math.sqrt(2.0 / H))
+        if not self.tie:
+            self.out.weight.normal_(0.0, math.sqrt(2.0 / H))
         self.out.bias.zero_()
+
+    def head(self, y: torch.Tensor) -> torch.Tensor:
+        """Logits from the last layer's hidden states."""
+        return self.out(y if self.proj is None else self.proj(y))
 
     def forward(self, ids: torch.Tensor, state=None):
         x = self.drop(self.embed(ids))
         y, state = self.lstm(x, state)
-        return self.out(y), state
+        return self.head(y), state
 
     @torch.no_grad()
     def writing_state(self, batch: int, steps: int) -> WritingState:
@@ -108,4 +124,4 @@ class PoetLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self.out(x), WritingState(hs, cs, state.table)
+        return self.head(x), WritingState(hs, cs, state.table)

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from .batching import PAD
 from .errors import TangshiError
 from .models import EMBEDDINGS, IMPLS, PoetLSTM
 from .numpy_lstm import NumpyLSTM, init_params
@@ -22,19 +23,35 @@ from .params import choose
 EVAL_BATCH = 256
 
 
+CORPORA = ("normal", "large")
+SCHEDULES = ("constant", "cosine")
+
+
 @dataclass
 class ModelConfig:
+    """A variant: the network, and the curriculum it learns by."""
+
     impl: str  # numpy | autograd | torch
     layers: int
     hidden: int
     dropout: float
+    tie: bool = False  # share the embedding matrix with the output layer
+    corpus: str = "normal"  # the Tang 五律 set it trains and stops early on
+    verse_epochs: float = 0.0  # epochs over the verse corpus first (may end in a partial one)
+    schedule: str = "constant"  # cosine: lr decays to lr/10 over the verse epochs, fine-tuning goes on at lr/10
 
     def __post_init__(self):
         choose("model implementation", self.impl, IMPLS)
-        if self.impl == "numpy" and self.layers != 1:
-            raise TangshiError(f"the NumPy LSTM has one layer, not {self.layers}: set layers: 1")
-        if self.layers < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
-            raise TangshiError(f"bad model sizes {asdict(self)}: layers, hidden >= 1 and 0 <= dropout < 1")
+        choose("model corpus", self.corpus, CORPORA)
+        choose("learning-rate schedule", self.schedule, SCHEDULES)
+        if self.impl == "numpy" and (self.layers != 1 or self.tie or self.verse_epochs):
+            raise TangshiError("the NumPy LSTM is the report's: one layer, untied, no verse epochs (layers: 1, tie: false, verse_epochs: 0)")
+        if self.layers < 1 or self.hidden < 1 or not 0 <= self.dropout < 1 or self.verse_epochs < 0:
+            raise TangshiError(f"bad model sizes {asdict(self)}: layers, hidden >= 1, 0 <= dropout < 1, verse_epochs >= 0")
+        if not isinstance(self.tie, bool):
+            raise TangshiError(f"tie must be true or false, not {self.tie!r}")
+        if self.schedule == "cosine" and not self.verse_epochs:
+            raise TangshiError("schedule cosine decays over the verse epochs: give verse_epochs > 0 or use constant")
 
 
 @dataclass
@@ -92,15 +109,27 @@ class TorchPoet:
         self.model = model.to(device)
         self.compile = train.compile
         self.device = device
-        self.trained = self._compiled(self.model)  # what train_step runs: the model, maybe wrapped
-        self.clip = train.clip
-        trainable = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch_optimizer(train.optimizer, trainable, train.lr)
+        self.train_cfg = train
+        self.trained = self.model  # what train_step runs: the model, maybe compiled or wrapped by DDP
+        self._optimizer = None
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """Built on first use: a poet that only writes or scores never pays for it (2-3 s, the compiler stack)."""
+        if self._optimizer is None:
+            trainable = [p for p in self.model.parameters() if p.requires_grad]
+            self._optimizer = torch_optimizer(self.train_cfg.optimizer, trainable, self.train_cfg.lr)
+            self.trained = self._compiled(self.trained)
+        return self._optimizer
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
 
     def distribute(self) -> None:
         """Average gradients across the processes of a torchrun launch."""
         ids = [self.device.index] if self.device.type == "cuda" else None
-        self.trained = self._compiled(torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids))
+        self.trained = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
 
     def _compiled(self, module: torch.nn.Module):
         # Only the training forward is compiled: scoring and writing see other shapes and run eagerly.
@@ -110,15 +139,18 @@ class TorchPoet:
         return torch.as_tensor(ids, dtype=torch.long).to(self.device, non_blocking=True).T  # (T+1, B)
 
     def train_step(self, ids: np.ndarray) -> float:
+        """One optimizer step on a (B, T+1) batch; PAD targets are ignored."""
+        optimizer = self.optimizer
         self.trained.train()
         x = self._ids(ids)
-        logits, _ = self.trained(x[:-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[1:].reshape(-1))
-        self.optimizer.zero_grad(set_to_none=True)
+        inputs = x[:-1].clamp(min=0) if (ids < 0).any() else x[:-1]  # PAD comes last: it feeds ignored targets only
+        logits, _ = self.trained(inputs)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[1:].reshape(-1), ignore_index=PAD)
+        optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if self.clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
-        self.optimizer.step()
+        if self.train_cfg.clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.train_cfg.clip)
+        optimizer.step()
         return loss.item()
 
     @torch.no_grad()
@@ -150,7 +182,7 @@ class TorchPoet:
         self.optimizer.load_state_dict(state["optimizer"])
 
     def parameter_count(self) -> int:
-        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)  # a tied matrix counts once
 
 
 class NumpyPoet:
@@ -160,7 +192,12 @@ class NumpyPoet:
         self.optimizer = NumpyOptimizer(train.optimizer, train.lr)
         self.device = torch.device("cpu")
 
+    def set_lr(self, lr: float) -> None:
+        self.optimizer.lr = lr
+
     def train_step(self, ids: np.ndarray) -> float:
+        if (ids < 0).any():
+            raise TangshiError("the NumPy LSTM trains on Tang 五律 alone, never on padded verse: set verse_epochs: 0")
         loss, grads = self.lstm.loss_and_grads(np.asarray(ids))
         if self.clip > 0:
             clip_grad_norm(grads, self.clip)
@@ -219,7 +256,7 @@ def build_poet(model: ModelConfig, train: TrainConfig, embedding: np.ndarray, se
     torch.manual_seed(seed)
     net = PoetLSTM(
         vocab_size, embed_dim, model.hidden, model.layers, model.dropout, model.impl,
-        train.embedding, embedding, train.forget_bias,
+        train.embedding, embedding, train.forget_bias, model.tie,
     )
     return TorchPoet(net, train, device or resolve_device(train.device))
 

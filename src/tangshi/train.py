@@ -1,26 +1,28 @@
-"""One training loop for every variant: epochs, early stopping, checkpoints, resume, DVCLive.
+"""One training loop for every variant: a curriculum of epochs, early stopping, checkpoints, resume, DVCLive.
 
 models/<V>/ holds config.json, best.pt (the best epoch's weights) and last.pt
 (everything needed to resume: weights, optimizer, history). A rerun with the
-same params and inputs resumes after the last finished epoch; anything else
-starts fresh. Each epoch's shuffling and dropout are seeded from (seed,
-epoch), so a resumed run equals an uninterrupted one.
+same params and inputs resumes after the last finished epoch, in either phase
+of the curriculum; anything else starts fresh. Each epoch's shuffling and
+dropout are seeded from (seed, epoch), and the learning rate is a function of
+the step, so a resumed run equals an uninterrupted one.
 """
 
 import hashlib
 import json
 import math
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import torch
 from dvclive import Live
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from tqdm import tqdm
 
 from .atomic import write_json
+from .batching import Pieces, batch_count, epoch_batches, fixed_pieces, gather
 from .checkpoint import load_torch, save_torch
 from .distributed import barrier, init as init_distributed, mean_over_ranks
 from .errors import TangshiError
@@ -32,7 +34,8 @@ from .vocab import Vocab
 RESUMABLE_ACROSS = ("epochs", "patience", "device", "compile")
 # A checkpoint made by other training code is not resumed either.
 TRAINING_CODE = (
-    "train.py", "poet.py", "models.py", "cell.py", "numpy_lstm.py", "optim.py", "perplexity.py", "distributed.py"
+    "train.py", "poet.py", "models.py", "cell.py", "numpy_lstm.py", "optim.py", "perplexity.py", "distributed.py",
+    "batching.py",
 )
 
 
@@ -54,15 +57,67 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return seed * 100_003 + epoch
 
 
+@dataclass
+class Curriculum:
+    """Which data, how much of it and at what learning rate each epoch trains.
+
+    Epochs 1 … ⌈verse_epochs⌉ read the verse corpus (the last may be a partial
+    epoch); the epochs after read the variant's Tang 五律 train split, at most
+    train.epochs of them, and only they may stop early.
+    """
+
+    model: ModelConfig
+    train: TrainConfig
+    tang: Pieces
+    verse: Pieces | None
+
+    @property
+    def verse_count(self) -> int:
+        return math.ceil(self.model.verse_epochs)
+
+    @property
+    def max_epochs(self) -> int:
+        return self.verse_count + self.train.epochs
+
+    def phase(self, epoch: int) -> str:
+        return "verse" if epoch <= self.verse_count else "tang"
+
+    def data(self, epoch: int) -> Pieces:
+        return self.verse if self.phase(epoch) == "verse" else self.tang
+
+    def fraction(self, epoch: int) -> float:
+        return min(1.0, self.model.verse_epochs - (epoch - 1)) if self.phase(epoch) == "verse" else 1.0
+
+    def batches(self, epoch: int, seed: int) -> list[np.ndarray]:
+        return epoch_batches(self.data(epoch), self.train.batch_size, epoch_seed(seed, epoch), self.fraction(epoch))
+
+    def steps_before(self, epoch: int) -> int:
+        """Optimizer steps taken before `epoch` starts (batch counts do not depend on the shuffle)."""
+        return sum(batch_count(self.data(e), self.train.batch_size, self.fraction(e)) for e in range(1, epoch))
+
+    @cached_property
+    def verse_steps(self) -> int:
+        return self.steps_before(self.verse_count + 1)
+
+    def lr(self, step: int) -> float:
+        lr = self.train.lr
+        if self.model.schedule == "constant":
+            return lr
+        total, low = self.verse_steps, lr / 10
+        return low + (lr - low) * 0.5 * (1 + math.cos(math.pi * step / total)) if step < total else low
+
+
 def train_variant(
     variant: str, model_cfg: ModelConfig, train_cfg: TrainConfig, seed: int, vocab: Vocab,
     train_ids: np.ndarray, dev_ids: np.ndarray, embedding: np.ndarray, inputs: list[Path],
-    model_dir: Path, live_dir: Path, progress: bool = True,
+    model_dir: Path, live_dir: Path, progress: bool = True, verse: Pieces | None = None,
 ) -> dict:
     """Train one variant to completion (or early stop); return its summary.
 
-    Under torchrun every process runs this with the same arguments; each trains
-    on its share of every global batch and rank 0 alone writes files.
+    `train_ids`/`dev_ids` are the variant's Tang 五律 split; `verse`, the verse corpus
+    its first epochs read when model_cfg.verse_epochs > 0. Under torchrun every
+    process runs this with the same arguments; each trains on its share of every
+    global batch and rank 0 alone writes files.
     """
     ranks, device = init_distributed(resolve_device(train_cfg.device))
     if ranks.world != train_cfg.processes:
@@ -70,6 +125,9 @@ def train_variant(
             f"train.processes is {train_cfg.processes} but {ranks.world} processes run: launch with stages/train.py, "
             "which starts torchrun itself"
         )
+    if model_cfg.verse_epochs and verse is None:
+        raise TangshiError(f"train@{variant} reads the verse corpus first (verse_epochs > 0): run `dvc repro verse`")
+    plan = Curriculum(model_cfg, train_cfg, fixed_pieces(train_ids), verse if model_cfg.verse_epochs else None)
     poet = build_poet(model_cfg, train_cfg, embedding, seed, device)
     if ranks.distributed:
         poet.distribute()
@@ -84,7 +142,7 @@ def train_variant(
     best = {"epoch": 0, "dev_ppl": math.inf}
     if last_path.exists():
         last = load_torch(last_path)
-        if last.get("fingerprint") == stamp and reaches(last["history"], train_cfg.epochs, train_cfg.patience):
+        if last.get("fingerprint") == stamp and reaches(last["history"], train_cfg.epochs, train_cfg.patience, plan.verse_count):
             poet.load_state_dict(last["state"])
             history, best = last["history"], last["best"]
             say(ranks, f"train@{variant}: resuming after epoch {len(history)} (checkpoint matches params and inputs)")
@@ -95,35 +153,39 @@ def train_variant(
         model_dir.mkdir(parents=True, exist_ok=True)
         write_json(model_dir / "config.json", {**config, "status": "training"})
 
-    dataset = TensorDataset(torch.from_numpy(train_ids))
-    tokens_per_epoch = train_ids.shape[0] * (train_ids.shape[1] - 1)
     start_wall = time.perf_counter()
     live = Live(str(live_dir), dvcyaml=False, save_dvc_exp=False) if ranks.main else None
     for row in history:  # replay what the checkpoint holds, so the logs never run ahead of it
         log_epoch(live, row)
     epoch = len(history)
-    while epoch < train_cfg.epochs and not stop_early(history, best, train_cfg.patience):
+    step = plan.steps_before(epoch + 1)
+    while epoch < plan.max_epochs and not stop_early(history, best, train_cfg.patience, plan.verse_count):
         epoch += 1
-        # The same global batches for any number of processes: rank r takes every world-th poem of each.
-        sampler = DistributedSampler(dataset, ranks.world, ranks.rank, shuffle=True, seed=epoch_seed(seed, epoch))
-        loader = DataLoader(dataset, batch_size=train_cfg.batch_size // ranks.world, sampler=sampler)
+        data = plan.data(epoch)
+        # The same global batches for any number of processes: rank r takes every world-th row of each.
+        batches = [b for b in plan.batches(epoch, seed) if len(b) >= ranks.world]
         torch.manual_seed(epoch_seed(seed, epoch) + ranks.rank)  # dropout masks
         began = time.perf_counter()
-        losses = []
-        bar = tqdm(loader, desc=f"{variant} epoch {epoch}", leave=False, disable=not (progress and ranks.main), mininterval=1.0)
-        for (batch,) in bar:
-            loss = poet.train_step(batch.numpy())
+        losses, targets = [], 0
+        bar = tqdm(batches, desc=f"{variant} epoch {epoch} ({plan.phase(epoch)})", leave=False,
+                   disable=not (progress and ranks.main), mininterval=1.0)
+        for rows in bar:
+            poet.set_lr(plan.lr(step))
+            loss = poet.train_step(gather(data, rows[ranks.rank :: ranks.world]))
             check_finite(variant, "loss", loss, epoch, train_cfg.lr)
             losses.append(loss)
+            targets += int((data.lengths[rows] - 1).sum())
+            step += 1
             bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
         seconds = time.perf_counter() - began
         train_ppl, train_ppl_chars = perplexities(all_token_nll(poet, train_ids), train_ids, vocab)
         dev_ppl, dev_ppl_chars = perplexities(all_token_nll(poet, dev_ids), dev_ids, vocab)
         check_finite(variant, "dev perplexity", dev_ppl, epoch, train_cfg.lr)
         row = {
-            "epoch": epoch, "train_loss": mean_over_ranks(ranks, float(np.mean(losses))), "train_ppl": train_ppl,
+            "epoch": epoch, "phase": plan.phase(epoch), "fraction": plan.fraction(epoch), "lr": plan.lr(step - 1),
+            "train_loss": mean_over_ranks(ranks, float(np.mean(losses))), "train_ppl": train_ppl,
             "train_ppl_chars": train_ppl_chars, "dev_ppl": dev_ppl, "dev_ppl_chars": dev_ppl_chars,
-            "tokens_per_s": tokens_per_epoch / seconds, "epoch_s": seconds,
+            "tokens_per_s": targets / seconds, "epoch_s": seconds,
         }
         history.append(row)
         improved = dev_ppl < best["dev_ppl"]
@@ -136,12 +198,12 @@ def train_variant(
             log_epoch(live, row)
         say(
             ranks,
-            f"train@{variant} epoch {epoch}: loss {row['train_loss']:.3f}  train ppl {train_ppl:.1f}  "
-            f"dev ppl {dev_ppl:.1f} (chars {dev_ppl_chars:.1f})  {row['tokens_per_s']:.0f} tok/s",
+            f"train@{variant} epoch {epoch} ({row['phase']}): loss {row['train_loss']:.3f}  train ppl {train_ppl:.1f}  "
+            f"dev ppl {dev_ppl:.1f} (chars {dev_ppl_chars:.1f})  {row['tokens_per_s']:.0f} tok/s  {seconds:.0f} s",
         )
     summary = {
-        "epochs": len(history), "best_epoch": best["epoch"], "best_dev_ppl": best["dev_ppl"],
-        "stopped_early": len(history) < train_cfg.epochs,
+        "epochs": len(history), "verse_epochs_run": plan.verse_count, "best_epoch": best["epoch"], "best_dev_ppl": best["dev_ppl"],
+        "stopped_early": len(history) < plan.max_epochs,
         "tokens_per_s": float(np.median([r["tokens_per_s"] for r in history])),
         "train_s": float(sum(r["epoch_s"] for r in history)),
         "parameters": config["parameters"], "device": str(device), "processes": ranks.world,
@@ -167,26 +229,28 @@ def check_finite(variant: str, what: str, value: float, epoch: int, lr: float) -
         )
 
 
-def reaches(history: list[dict], epochs: int, patience: int) -> bool:
+def reaches(history: list[dict], epochs: int, patience: int, verse_count: int = 0) -> bool:
     """Whether a fresh run with these limits would train at least as long as `history` did.
 
     Only then may it resume from that history: every epoch is seeded from (seed,
     epoch), so the resumed run equals the fresh one.
     """
-    if len(history) > epochs:
+    if len(history) > verse_count + epochs:
         return False
     best = {"epoch": 0, "dev_ppl": math.inf}
     for done, row in enumerate(history):
-        if stop_early(history[:done], best, patience):
+        if stop_early(history[:done], best, patience, verse_count):
             return False
         if row["dev_ppl"] < best["dev_ppl"]:
             best = {"epoch": row["epoch"], "dev_ppl": row["dev_ppl"]}
     return True
 
 
-def stop_early(history: list[dict], best: dict, patience: int) -> bool:
-    """True when dev perplexity has not improved for `patience` epochs (0 = never stop)."""
-    return patience > 0 and bool(history) and history[-1]["epoch"] - best["epoch"] >= patience
+def stop_early(history: list[dict], best: dict, patience: int, verse_count: int = 0) -> bool:
+    """True when dev perplexity has not improved for `patience` Tang epochs (0 = never stop); verse epochs all run."""
+    if patience <= 0 or not history or history[-1]["epoch"] <= verse_count:
+        return False
+    return history[-1]["epoch"] - max(best["epoch"], verse_count) >= patience
 
 
 def log_epoch(live: Live | None, row: dict) -> None:
@@ -199,4 +263,6 @@ def log_epoch(live: Live | None, row: dict) -> None:
     live.log_metric("dev/ppl", row["dev_ppl"])
     live.log_metric("dev/ppl_chars", row["dev_ppl_chars"])
     live.log_metric("tokens_per_s", row["tokens_per_s"])
+    live.log_metric("lr", row.get("lr", 0.0))
+    live.log_metric("phase", 1 if row.get("phase") == "verse" else 2)  # 1: verse corpus, 2: Tang 五律
     live.next_step()
