@@ -1,17 +1,40 @@
-"""Real poems from the corpus (simplified) that pass every rule of 五律, or break one rule each."""
+"""Real poems from the corpus (simplified, as the corpus reads them) that pass every rule of 五律, break one
+rule each, or are flagged on one line."""
 
-PASSES = {
+PASSES = {  # anthology 五律 that the standard verdict must pass: several use an accepted 拗 variant
     "春望": "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。",
     "武德": "武德谅雍雍，由来扫寇戎。劒光挥作电，旗影列成虹。雾廓三边静，波澄四海同。睿图今已盛，相共舞皇风。",
+    # 王勃, line 7 无为在岐路 = 平平仄平仄
+    "送杜少府之任蜀州": "城阙辅三秦，风烟望五津。与君离别意，同是宦游人。海内存知己，天涯若比隣。无为在岐路，儿女共沾巾。",
+    # 杜甫, lines 3 and 7 (遥怜小儿女, 何时倚虚幌) = 平平仄平仄
+    "月夜": "今夜鄜州月，闺中只独看。遥怜小儿女，未解忆长安。香雾云鬟湿，清辉玉臂寒。何时倚虚幌，双照泪痕干。",
+    "山居秋暝": "空山新雨后，天气晚来秋。明月松间照，清泉石上流。竹喧归浣女，莲动下渔舟。随意春芳歇，王孙自可留。",
+    "旅夜书怀": "细草微风岸，危樯独夜舟。星垂平野阔，月涌大江流。名岂文章著，官因老病休。飘飘何所似，天地一沙鸥。",
+    "登岳阳楼": "昔闻洞庭水，今上岳阳楼。吴楚东南坼，乾坤日夜浮。亲朋无一字，老病有孤舟。戎马关山北，凭轩涕泗流。",
+    # 李白, line 7 仍连故乡水 = 平平仄平仄
+    "渡荆门送别": "渡远荆门外，来从楚国游。山随平野尽，江入大荒流。月下飞天镜，云生结海楼。仍连故乡水，万里送行舟。",
+    # 王维, line 1 寒山转苍翠 = 平平仄平仄
+    "辋川闲居赠裴秀才迪": "寒山转苍翠，秋水日潺湲。倚杖柴门外，临风听暮蝉。渡头余落日，墟里上孤烟。复值接舆醉，狂歌五柳前。",
 }
-BREAKS = {  # rule -> a real poem that breaks it (and, but for even_ping, only it)
-    "nian": "年柳变池台，隋堤曲直回。逐浪丝阴去，迎风带影来。疎黄一鸟弄，半翠几眉开。萦雪临春岸，参差间早梅。",
+# variants the standard verdict names on a line (0-based) of a poem above
+VARIANT_LINES = {"送杜少府之任蜀州": {6: "平平仄平仄"}, "月夜": {2: "平平仄平仄", 6: "平平仄平仄"}}
+FLAGGED = {  # genuinely irregular lines: the standard verdict flags exactly these rules on these lines
+    # 孟浩然《过故人庄》: 故人具鸡黍 = 仄平仄平仄, 人 and 鸡 both 平; its 粘对 hold
+    "过故人庄": ("故人具鸡黍，邀我至田家。绿树村边合，青山郭外斜。开筵面场圃，把酒话桑麻。待到重阳日，还来就菊花。",
+              {"line_types": [0]}),
+    # 孟浩然《望洞庭湖赠张丞相》: 八月湖水平 = 仄仄平仄平, a 拗 first line with a lone 平 before the rhyme
+    "望洞庭湖赠张丞相": ("八月湖水平，涵虚混太清。气蒸云梦泽，波撼岳阳城。欲济无舟楫，端居耻圣明。坐观垂钓者，空有羡鱼情。",
+                  {"line_types": [0], "no_gu_ping": [0]}),
+}
+BREAKS = {  # rule -> a real poem that breaks it under the standard verdict (and, but for even_ping, only it)
+    "nian": "参差垂玉阙，舒卷映兰宫。珠光摇素月，竹影乱清风。彩散银钩上，文斜桂户中。惟当杂罗绮，相与媚房栊。",
     "dui": "玉关芳信断，兰闺锦字新。愁来好自抑，念切已含嚬。虚牖风惊梦，空床月厌人。归期傥可促，勿度柳园春。",
     "odd_ze": "有卉秘神仙，君臣有礼焉。忻当苦口喻，不畏入肠偏。扁鹊功成日，神农定品年。丹成如可待，鸡犬自闻天。",
     "no_gu_ping": "昼眺伊川曲，岩间霁色明。浅沙平有路，流水漫无声。浴鸟沿波聚，潜鱼触钓惊。更怜春岸绿，幽意满前楹。",
     "rhyme": "妙年能致身，陈力复安亲。不惮关山远，宁辞簿领勤。过江云满路，到县海为邻。每叹违心赏，吴门正早春。",
     "no_san_ping_wei": "游吴还适越，来往任风波。复送王孙去，其如春草何。岸明残雪在，潮满夕阳多。季子留遗庙，停舟试一过。",
-    "line_types": "全家宛陵客，文雅世难逢。寄食年将老，干时计未从。秋来句曲水，雨后敬亭峰。西北长安远，登临恨几重。",
+    # line 7 翠屏夹流水 = 仄平仄平仄: the swap of 平平仄平仄 needs 平 at position 1
+    "line_types": "再到金华顶，玄都访道回。云披分景象，黛锁显楼台。雨涤前山净，风吹去路开。翠屏夹流水，何必羡蓬莱。",
     # 太宗《帝京篇》其二 rhymes on 仄 (辇 篆 卷 典): a 仄韵 poem breaks even_ping, and with it rhyme and more
     "even_ping": "岩廊罢机务，崇文聊驻辇。玉匣启龙图，金绳披凤篆。韦编断仍续，缥帙舒还卷。对此乃淹留，欹案观坟典。",
 }

@@ -3,14 +3,16 @@ import json
 import pytest
 
 from tangshi.corpus import load_json_folder
+from tangshi.corpus import poem_lines
 from tangshi.meter import (
-    EITHER, PING, RULES, ZE, ToneLexicon, annotated_pairs, build_lexicon, has_gu_ping, has_san_ping_wei, judge,
-    lexicon_agreement, line_type, ping_rhyme_groups, rule_rates,
+    ACCEPTED, EITHER, PING, RULES, ZE, ToneLexicon, annotated_pairs, build_lexicon, classify_line, commonest_causes,
+    has_gu_ping, has_san_ping_wei, judge, lexicon_agreement, line_notes, line_type, ping_rhyme_groups, rule_rates,
+    variant_rates,
 )
 from tangshi.quality import copy_rates, distinct_n, repeat_rate
 
 from .conftest import ROOT
-from .judge_poems import BREAKS, PASSES
+from .judge_poems import BREAKS, FLAGGED, PASSES, VARIANT_LINES
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +27,79 @@ def test_real_poems_that_pass_every_rule(lexicon, title):
     assert j.pattern is not None and j.rhyme_group is not None
 
 
+@pytest.mark.parametrize("title", VARIANT_LINES)
+def test_accepted_variants_are_named_on_their_lines(lexicon, title):
+    j = judge(PASSES[title], lexicon)
+    assert {i: line.variant for i, line in enumerate(j.lines) if line.variant} == VARIANT_LINES[title]
+    notes = line_notes(j)
+    assert all(f"拗 · accepted: {name}" in notes[i] for i, name in VARIANT_LINES[title].items())
+
+
+def test_the_strict_verdict_is_the_old_judge(lexicon):
+    """王勃's line 7 is 平平仄平仄: the old judge called it three broken rules."""
+    strict = judge(PASSES["送杜少府之任蜀州"], lexicon, verdict="strict")
+    assert strict.failed() == ["line_types", "dui", "nian"]
+    assert judge(PASSES["送杜少府之任蜀州"], lexicon).meter_valid
+    assert judge(PASSES["春望"], lexicon, verdict="strict").meter_valid
+
+
+@pytest.mark.parametrize("title", FLAGGED)
+def test_irregular_lines_are_flagged_on_that_line_alone(lexicon, title):
+    poem, broken = FLAGGED[title]
+    j = judge(poem, lexicon)
+    assert j.broken == broken and j.passed["dui"] and j.passed["nian"]
+    flagged = [i for i, notes in enumerate(line_notes(j)) if any(n.startswith("✗") for n in notes)]
+    assert flagged == sorted({i for lines in broken.values() for i in lines})
+
+
 @pytest.mark.parametrize("rule", BREAKS)
 def test_real_poems_that_break_a_rule(lexicon, rule):
     failed = judge(BREAKS[rule], lexicon).failed()
     assert rule in failed
     if rule != "even_ping":
         assert failed == [rule]
+
+
+def test_broken_copies_fail_on_the_right_rule_and_line(lexicon):
+    spring = PASSES["春望"]
+    lines = poem_lines(spring)
+    # a rhyme changed to a 仄 character: 恨别鸟惊心 -> 恨别鸟惊意
+    j = judge(spring.replace("惊心", "惊意"), lexicon)
+    assert j.broken.get("even_ping") == [3] and "rhyme" in j.failed()
+    assert set(j.failed()) <= {"rhyme", "even_ping"}
+    # the first two couplets swapped: each couplet keeps 对, 粘 breaks between lines 4 and 5
+    swapped = "".join(f"{line}{'，' if i % 2 == 0 else '。'}" for i, line in enumerate(lines[2:4] + lines[:2] + lines[4:]))
+    j = judge(swapped, lexicon)
+    assert j.failed() == ["nian"] and j.broken["nian"] == [4]
+    # lines 3 and 5 swapped (two out-lines of opposite tone): 粘 and 对 break around both, and nothing else
+    swapped = "".join(f"{line}{'，' if i % 2 == 0 else '。'}" for i, line in enumerate(lines[:2] + [lines[4], lines[3], lines[2]] + lines[5:]))
+    j = judge(swapped, lexicon)
+    assert j.broken == {"nian": [2, 4], "dui": [3, 5]}
+
+
+def test_line_classification_by_the_rule_book():
+    assert classify_line("平平仄平仄", None) == ("C", "平平仄平仄")
+    assert classify_line("仄平仄平仄", None) == (None, None)  # the swap needs 平 at position 1
+    assert classify_line("仄平平仄平", None) == ("B", "孤平拗救")
+    assert classify_line("仄仄平仄仄", "平平平仄平") == ("A", "对句相救")
+    assert classify_line("仄仄仄仄仄", "仄平平仄平") == ("A", "对句相救")
+    assert classify_line("仄仄平仄仄", "平平仄仄平") == (None, None)  # no 平 at position 3 of the next line
+    assert classify_line("仄仄平仄仄", None) == (None, None)  # an in-line has no partner to rescue it
+    assert classify_line("仄仄仄平仄", None) == ("A", None)  # position 3 is free
+    for name in ACCEPTED:  # with a variant not accepted, its lines are irregular
+        tones, partner = {"平平仄平仄": ("平平仄平仄", None), "孤平拗救": ("仄平平仄平", None),
+                          "对句相救": ("仄仄平仄仄", "平平平仄平")}[name]
+        assert classify_line(tones, partner, ACCEPTED - {name}) == (None, None)
+
+
+def test_variant_rates_and_causes(lexicon):
+    poems = [PASSES["月夜"], PASSES["春望"], FLAGGED["过故人庄"][0], BREAKS["even_ping"]]
+    rates = variant_rates(poems, lexicon)
+    assert rates["平平仄平仄"] == {"used": 0.75, "rescued": 0.25}  # 月夜, 过故人庄 and the 仄韵 poem use it; only 月夜 passes
+    causes = commonest_causes([judge(p, lexicon) for p in poems])
+    assert causes[0]["count"] == 1 and {c["rule"] for c in causes} == {"line_types", "古体: no 平 rhyme on every even line"}
+    assert next(c for c in causes if c["rule"] == "line_types") == {
+        "rule": "line_types", "tones": "仄平仄平仄", "count": 1, "example": "故人具鸡黍", "polyphones": ""}
 
 
 def test_spring_view_tones_and_rhyme(lexicon):
@@ -78,7 +147,7 @@ def test_lexicon_from_fixture_strains(raw_dir, fixture_corpus, tmp_path):
     assert lex.tone("山") == PING and lex.tone("月") == ZE
     (tmp_path / "t.json").write_text(json.dumps(lex.to_json(), ensure_ascii=False))
     assert ToneLexicon.load(tmp_path / "t.json").counts == lex.counts
-    rates = rule_rates([judge(t, lex) for _, t in fixture_corpus.dev])
+    rates = rule_rates([judge(t, lex) for _, t in fixture_corpus.large.dev])
     assert 0.2 < rates["meter_valid"] < 0.9  # real poems are not all strict; a judge passing all or none is wrong
     assert rates["rhyme"] > 0.75
 

@@ -5,8 +5,12 @@ character (k % 6) of line k // 6, or its punctuation when k % 6 == 5; token 48
 is `$`. Mode `none` samples freely (the report's way, which can break form);
 `form` forces punctuation and `$` in place and forbids them elsewhere, so
 every poem is well-formed; `meter` also picks a 五律 tone pattern and a 平水韵
-rhyme group per poem and masks every character that would break a strict
-position or the rhyme (no rhyme character twice).
+rhyme group per poem and masks every character that would break the standard
+judge's rules (meter.py) or the rhyme (no rhyme character twice). It may write
+the accepted variants: a few positions are decided by the tones already
+written (a 仄 at position 1 of 平平仄仄平 asks for 平 at position 3, 孤平拗救;
+an out-line's 仄 at position 4 asks the same of the next line, 对句相救;
+平平平仄仄 may swap positions 3 and 4 when position 1 is 平, 平平仄平仄).
 """
 
 from contextlib import contextmanager
@@ -19,14 +23,18 @@ import torch
 from .corpus import CHARS, LINES, POEM_LEN
 from .errors import TangshiError
 from .params import choose
-from .meter import EITHER, LINE_TYPES, PATTERNS, PING, ZE, ToneLexicon, ping_rhyme_groups
+from .meter import (
+    EITHER, LINE_TYPES, PATTERNS, PING, ZE, ToneLexicon, classify_line, has_gu_ping, has_san_ping_wei, ping_rhyme_groups,
+)
 from .vocab import COMMA, EOS, STOP, Vocab
 
 MODES = ("none", "form", "meter")
 FREE_STEPS = POEM_LEN + 16  # mode none may run past 49 tokens: that is how it breaks form
 MIN_RHYMES = 8  # a rhyme group needs this many usable dictionary characters to be drawn
-# requirement codes per token position
-ANY, WANT_PING, WANT_ZE, RHYME, PUNCT_COMMA, PUNCT_STOP, END = range(7)
+# requirement codes per token position; the last three are resolved while writing, from the tones written
+ANY, WANT_PING, WANT_ZE, RHYME, PUNCT_COMMA, PUNCT_STOP, END, B_POS3, B_POS3_AFTER_A, C_POS4 = range(10)
+DYNAMIC = (B_POS3, B_POS3_AFTER_A, C_POS4)
+TONE_CODES = {PING: 0, ZE: 1, EITHER: 2}  # the tone of each written token; punctuation and unknown count as either
 
 
 @dataclass
@@ -91,6 +99,7 @@ class Constraints:
             known = [t in lexicon.counts for t in vocab.tokens]
             ping = torch.tensor([t in (PING, EITHER) and k for t, k in zip(tones, known)]) & is_char
             ze = torch.tensor([t in (ZE, EITHER) and k for t, k in zip(tones, known)]) & is_char
+            self.tone_codes = torch.tensor([TONE_CODES[t] if t in TONE_CODES else TONE_CODES[EITHER] for t in tones])
             members: dict[str, list[int]] = {}
             for char, groups in ping_rhyme_groups().items():
                 if char in vocab and ping[vocab.index[char]]:
@@ -103,6 +112,8 @@ class Constraints:
                     mask[members[g]] = True
                     group_masks.append(mask)
         self.lexicon = lexicon
+        if lexicon is None:
+            self.tone_codes = torch.full((V,), TONE_CODES[EITHER])
         self.table = torch.stack([is_char, ping, ze, is_char, one_hot(COMMA), one_hot(STOP), one_hot(EOS)])
         self.group_masks = torch.stack(group_masks)
         self.group_sizes = np.array([int(m.sum()) for m in group_masks[1:]], dtype=float)
@@ -118,18 +129,11 @@ class Constraints:
         """Requirements per token, the pattern and the rhyme group (index into self.groups, 1-based)."""
         if self.lexicon is None or not self.groups:
             raise TangshiError("meter needs the tone lexicon and rhyme groups: run `dvc repro meter`")
-        tone = self.lexicon.tone
-        options = []
-        for name, kinds in PATTERNS.items():
-            req = self._pattern_requirements(kinds, request.forced)
-            clash = any(
-                req[k] in (WANT_PING, WANT_ZE, RHYME) and not fits_req(tone(c), req[k]) for k, c in request.forced.items()
-            )
-            if not clash:
-                options.append((name, req))
+        options = [(name, kinds) for name, kinds in PATTERNS.items() if self._admits(kinds, request.forced)]
         if not options:  # a given first line that fits no pattern: constrain the rest anyway
-            options = [(n, self._pattern_requirements(k, request.forced)) for n, k in PATTERNS.items()]
-        name, req = options[rng.integers(len(options))]
+            options = list(PATTERNS.items())
+        name, kinds = options[rng.integers(len(options))]
+        req = self._pattern_requirements(kinds)
         forced_rhymes = [c for k, c in request.forced.items() if req[k] == RHYME]
         candidates = [
             i for i, g in enumerate(self.groups)
@@ -139,26 +143,49 @@ class Constraints:
         group = candidates[rng.choice(len(candidates), p=weights)] + 1
         return req, name, group
 
-    def _pattern_requirements(self, kinds: str, forced: dict[int, str]) -> np.ndarray:
-        req = self.form_requirements()
+    def _admits(self, kinds: str, forced: dict[int, str]) -> bool:
+        """Whether the forced characters fit a pattern: each at its strict position, a whole given line as a line of its type."""
         tone = self.lexicon.tone
+        req = self._pattern_requirements(kinds)
+        if any(req[k] in (WANT_PING, WANT_ZE, RHYME) and not fits_req(tone(c), req[k]) for k, c in forced.items()):
+            return False
+        for line, kind in enumerate(kinds):
+            chars = [forced.get(line * (CHARS + 1) + col) for col in range(CHARS)]
+            if all(chars):
+                tones = "".join(tone(c) for c in chars)
+                partner = EITHER * CHARS if line % 2 == 0 else None  # the next line can still rescue it
+                if classify_line(tones, partner)[0] != kind or has_gu_ping(tones) or has_san_ping_wei(tones):
+                    return False
+        return True
+
+    def _pattern_requirements(self, kinds: str) -> np.ndarray:
+        """Per token: the fixed tone positions of each line's type, the rhyme, and the positions decided while writing."""
+        req = self.form_requirements()
         for line, kind in enumerate(kinds):
             base = line * (CHARS + 1)
             pattern = LINE_TYPES[kind]
-            strict = {1, 3, 4}
-            if kind == "B":  # 平平仄仄平: a 仄 at position 1 would leave 孤平, unless position 3 turns 平
-                head = forced.get(base)
-                if head is not None and tone(head) == ZE:
-                    req[base + 2] = WANT_PING
-                else:
-                    strict.add(0)
-            if kind == "D":  # 仄仄仄平平: a 平 at position 3 would make 三平尾
-                strict.add(2)
-            for col in strict:
-                req[base + col] = WANT_PING if pattern[col] == PING else WANT_ZE
-            if pattern[4] == PING:  # every 平-ending line rhymes: even lines, and line 1 when 入韵
-                req[base + 4] = RHYME
+            req[base + 1] = WANT_PING if pattern[1] == PING else WANT_ZE  # 粘 and 对 by the second character
+            req[base + 4] = RHYME if pattern[4] == PING else WANT_ZE  # every 平-ending line rhymes
+            if kind == "B":  # 平平仄仄平: position 4 仄; position 3 must be 平 after a 仄 at 1 (or a 拗 line before)
+                req[base + 3] = WANT_ZE
+                req[base + 2] = B_POS3_AFTER_A if line > 0 and kinds[line - 1] == "A" and line % 2 else B_POS3
+            elif kind == "C":  # 平平平仄仄, or 平平仄平仄
+                req[base + 3] = C_POS4
+            elif kind == "D":  # 仄仄仄平平: a 平 at position 3 would make 三平尾
+                req[base + 2], req[base + 3] = WANT_ZE, WANT_PING
+            # kind A, 仄仄平平仄: positions 3 and 4 are free; a 仄 at 4 is rescued by the next line (B_POS3_AFTER_A)
         return req
+
+
+def resolve(need: torch.Tensor, tones: torch.Tensor, k: int) -> torch.Tensor:
+    """Requirement codes at token k with the dynamic ones resolved from `tones`, the (B, ≥k) tone codes written."""
+    ping, ze = TONE_CODES[PING], TONE_CODES[ZE]
+    either = torch.full_like(need, TONE_CODES[EITHER])
+    at = lambda j: tones[:, j] if j >= 0 else either  # noqa: E731
+    b_due = (at(k - 2) == ze) | ((need == B_POS3_AFTER_A) & (at(k - 5) == ze))  # 孤平拗救, 对句相救
+    need = torch.where((need == B_POS3) | (need == B_POS3_AFTER_A), torch.where(b_due, WANT_PING, ANY), need)
+    c_free = (at(k - 3) != ze) & (at(k - 1) != ping)  # 平平仄平仄 needs 平 at 1 and 仄 at 3
+    return torch.where(need == C_POS4, torch.where(c_free, ANY, WANT_ZE), need)
 
 
 def fits_req(tone: str, req: int) -> bool:
@@ -264,6 +291,9 @@ def write_poems(
                 req[b], name, groups[b] = constraints.meter_plan(r, rng)
                 plans[b] = (name, constraints.groups[groups[b] - 1])
         req_t = torch.as_tensor(req, device=device)
+        dynamic = np.isin(req, DYNAMIC).any(axis=0)  # per token: does any poem decide it while writing (host-side)
+        tone_codes = constraints.tone_codes.to(device)
+        written_tones = torch.full((B, steps), TONE_CODES[EITHER], dtype=torch.long, device=device)
         table = constraints.table.to(device)
         group_rows = constraints.group_masks.to(device)[torch.as_tensor(groups, device=device)]
         used = torch.zeros(B, len(vocab), dtype=torch.bool, device=device)
@@ -283,7 +313,7 @@ def write_poems(
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
                 allowed = table[int(req[0, k])]
             elif mode == "meter":
-                need = req_t[:, k]
+                need = resolve(req_t[:, k], written_tones, k) if dynamic[k] else req_t[:, k]
                 rhyme = (need == RHYME)[:, None]
                 allowed = torch.where(rhyme, group_rows & ~used, table[need])
             sampled, log_z = draw(logits, allowed, temperature, top_k, top_p, gen)  # log_z: for the NLL of what is chosen
@@ -295,6 +325,7 @@ def write_poems(
             chosen += counts.long()
             if mode == "meter":  # a rhyme character may not come back
                 used.scatter_(1, nxt[:, None], rhyme | used.gather(1, nxt[:, None]))
+                written_tones[:, k] = tone_codes[nxt]
             out[:, k] = nxt
             x = nxt
     texts = [vocab.decode(row) for row in out.cpu().tolist()]

@@ -1,5 +1,13 @@
 """The 格律 judge of 五言律诗: tones, rhyme, line patterns, 对, 粘, 孤平, 三平尾.
 
+The rules follow 王力《诗词格律》 (and his 《汉语诗律学》): four line types
+(仄仄平平仄, 平平仄仄平, 平平平仄仄, 仄仄仄平平), positions 1 and 3 free
+(一三五不论) except where that makes 孤平 or 三平尾; 对 within a couplet and 粘
+between couplets judged by each line's second character; and the accepted 拗
+variants of VARIANTS. A line that fits no type is flagged on that line alone:
+粘 and 对 do not depend on it. The `strict` verdict is the judge before these
+rules (粘对 by the second and fourth characters, no variants), kept to compare.
+
 Tones come from the corpus's own strains annotations (平/仄 for every
 character of every Tang poem), keyed by simplified character: the majority
 tone, or "either" when the minority tone exceeds a threshold (多音字).
@@ -14,12 +22,13 @@ when some character is definitely the wrong tone.
 import importlib.util
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .corpus import POEM_LEN, poem_lines, poem_text, rejection, to_simplified
 from .errors import TangshiError
+from .params import choose
 
 PING, ZE, EITHER = "平", "仄", "*"
 
@@ -33,6 +42,16 @@ PATTERNS = {
     "平起入韵": "BDABCDAB",
 }
 RULES = ("form", "rhyme", "even_ping", "odd_ze", "line_types", "dui", "nian", "no_gu_ping", "no_san_ping_wei")
+VERDICTS = ("standard", "strict")
+# The 拗 variants the tradition accepts (王力《诗词格律》, ch. 1 §5 拗救; 《汉语诗律学》 §§ 14-15):
+# the standard verdict counts each as a kept line and names it; the strict verdict knows none of them.
+VARIANTS = {
+    "平平仄平仄": "特定格式: 平平平仄仄 with positions 3 and 4 swapped (the first character stays 平)",
+    "孤平拗救": "仄平平仄平 for 平平仄仄平: a 平 at position 3 rescues the 仄 at position 1 (本句自救)",
+    "对句相救": "an out-line with 仄 at position 4 where 平 is due (仄仄平仄仄, 仄仄仄仄仄), rescued by a 平 at "
+    "position 3 of the next line (平平平仄平)",
+}
+ACCEPTED = frozenset(VARIANTS)
 TONE_RULES = ("line_types", "dui", "nian", "no_gu_ping", "no_san_ping_wei")
 AMBIGUOUS_SHARE = 0.10
 
@@ -153,6 +172,32 @@ def has_san_ping_wei(tones: str) -> bool:
     return all(t == PING for t in tones[2:])
 
 
+def classify_line(tones: str, next_tones: str | None, accepted: frozenset[str] = ACCEPTED) -> tuple[str | None, str | None]:
+    """(line type, accepted variant or None) of one line under the standard rules; (None, None) when irregular.
+
+    `next_tones` is the partner line of an out-line (the next line of a couplet), None for an in-line.
+    """
+    kind = line_type(tones)
+    if kind == "B" and tones[0] == ZE and tones[2] == PING:
+        return (kind, "孤平拗救") if "孤平拗救" in accepted else (None, None)
+    if kind:
+        return kind, None
+    if "平平仄平仄" in accepted and all(fits(t, w) for t, w in zip(tones, "平平仄平仄")):
+        return "C", "平平仄平仄"
+    rescued = next_tones is not None and next_tones[2] != ZE
+    if "对句相救" in accepted and rescued and fits(tones[1], ZE) and tones[3] == ZE and fits(tones[4], ZE):
+        return "A", "对句相救"
+    return None, None
+
+
+@dataclass
+class LineVerdict:
+    tones: str  # 平/仄/* per character, after the rhyme's own reading of the line end
+    kind: str | None  # A-D, or None: a line that fits no type (it breaks line_types)
+    variant: str | None = None  # the accepted variant it is, if any (see VARIANTS)
+    rescues: bool = False  # its 平 at position 3 rescues the out-line before it (对句相救)
+
+
 @dataclass
 class Judgement:
     poem: str
@@ -160,6 +205,9 @@ class Judgement:
     rhyme_group: str | None
     passed: dict[str, bool]
     pattern: str | None
+    verdict: str = "standard"
+    lines: list[LineVerdict] = field(default_factory=list)
+    broken: dict[str, list[int]] = field(default_factory=dict)  # rule -> the lines (0-based) it breaks on
 
     @property
     def tone_valid(self) -> bool:
@@ -172,12 +220,22 @@ class Judgement:
     def failed(self) -> list[str]:
         return [r for r, ok in self.passed.items() if not ok]
 
+    def variants(self) -> list[str]:
+        return [line.variant for line in self.lines if line.variant]
 
-def judge(poem: str, lexicon: ToneLexicon, dictionary=None) -> Judgement:
-    """Check every rule of 五律 on `poem` (with punctuation); `dictionary` (a Vocab) also checks form."""
+
+def judge(poem: str, lexicon: ToneLexicon, dictionary=None, verdict: str = "standard",
+          accepted: frozenset[str] = ACCEPTED) -> Judgement:
+    """Check every rule of 五律 on `poem` (with punctuation); `dictionary` (a Vocab) also checks form.
+
+    `standard` judges 粘 and 对 by each line's second character and accepts the
+    variants in `accepted` (all of VARIANTS by default); `strict` is the judge
+    before them: 粘对 by the second and fourth characters, no variants.
+    """
+    choose("verdict", verdict, VERDICTS)
     poem = poem.strip().lstrip("*").rstrip("$")
     if len(poem) != POEM_LEN or rejection(poem) is not None:
-        return Judgement(poem, [], None, {r: False for r in RULES}, None)
+        return Judgement(poem, [], None, {r: False for r in RULES}, None, verdict)
     lines = poem_lines(poem)
     in_dictionary = dictionary is None or all(c in dictionary for line in lines for c in line)
     tones = ["".join(lexicon.tone(c) for c in line) for line in lines]
@@ -187,25 +245,73 @@ def judge(poem: str, lexicon: ToneLexicon, dictionary=None) -> Judgement:
         if ping_rhyme_groups().get(lines[i][-1], frozenset()) & shared:
             # even lines must rhyme, so they take it; the first line only may rhyme
             tones[i] = tones[i][:4] + (PING if i else EITHER if tones[i][4] == ZE else tones[i][4])
-    types = [line_type(t) for t in tones]
-    pairs_fit = lambda a, b, same: all(  # noqa: E731 - positions 2 and 4 of two lines
-        tones[a][i] == EITHER or tones[b][i] == EITHER or (tones[a][i] == tones[b][i]) == same for i in (1, 3)
-    )
-    passed = {
-        "form": in_dictionary,
-        "rhyme": bool(shared),
-        "even_ping": all(tones[i][4] != ZE for i in (1, 3, 5, 7)),
-        "odd_ze": all(tones[i][4] != PING for i in (2, 4, 6)),
-        "line_types": all(types),
-        "dui": all(pairs_fit(i, i + 1, False) for i in (0, 2, 4, 6)),
-        "nian": all(pairs_fit(i, i + 1, True) for i in (1, 3, 5)),
-        "no_gu_ping": not any(has_gu_ping(t) for t in tones),
-        "no_san_ping_wei": not any(has_san_ping_wei(t) for t in tones),
+    if verdict == "strict":
+        verdicts = [LineVerdict(t, line_type(t)) for t in tones]
+        positions = (1, 3)
+    else:
+        verdicts = []
+        for i, t in enumerate(tones):
+            kind, variant = classify_line(t, tones[i + 1] if i % 2 == 0 else None, accepted)
+            verdicts.append(LineVerdict(t, kind, variant))
+        for i, line in enumerate(verdicts):
+            if line.variant == "对句相救":
+                verdicts[i + 1].rescues = True
+        positions = (1,)
+
+    def agree(a: int, b: int, same: bool) -> bool:  # the tones of two lines at the positions 粘对 look at
+        return all(tones[a][i] == EITHER or tones[b][i] == EITHER or (tones[a][i] == tones[b][i]) == same for i in positions)
+
+    broken = {
+        "rhyme": [] if shared else [i for i in (1, 3, 5, 7)],
+        "even_ping": [i for i in (1, 3, 5, 7) if tones[i][4] == ZE],
+        "odd_ze": [i for i in (2, 4, 6) if tones[i][4] == PING],
+        "line_types": [i for i, line in enumerate(verdicts) if line.kind is None],
+        "dui": [i + 1 for i in (0, 2, 4, 6) if not agree(i, i + 1, False)],
+        "nian": [i + 1 for i in (1, 3, 5) if not agree(i, i + 1, True)],
+        "no_gu_ping": [i for i, t in enumerate(tones) if has_gu_ping(t)],
+        "no_san_ping_wei": [i for i, t in enumerate(tones) if has_san_ping_wei(t)],
     }
-    pattern = next(
-        (name for name, seq in PATTERNS.items() if all(fits_type(t, k) for t, k in zip(tones, seq))), None
-    )
-    return Judgement(poem, tones, min(shared) if shared else None, passed, pattern)
+    passed = {"form": in_dictionary, **{rule: not lines_ for rule, lines_ in broken.items()}}
+    if verdict == "strict":
+        pattern = next((n for n, seq in PATTERNS.items() if all(fits_type(t, k) for t, k in zip(tones, seq))), None)
+    else:
+        pattern = pattern_name(tones, bool(ping_rhyme_groups().get(lines[0][-1], frozenset()) & shared))
+    return Judgement(poem, tones, min(shared) if shared else None, passed, pattern, verdict, verdicts,
+                     {r: v for r, v in broken.items() if v})
+
+
+RULE_FLAGS = {  # how a broken rule reads on the line it breaks on
+    "rhyme": "does not rhyme with the other even lines",
+    "even_ping": "ends 仄: an even line rhymes on 平",
+    "odd_ze": "ends 平: lines 3, 5 and 7 end 仄",
+    "line_types": "拗 · fits no line type",
+    "dui": "失对: its second character has the tone of the line before",
+    "nian": "失粘: its second character differs in tone from the line before",
+    "no_gu_ping": "孤平: its only 平 besides the rhyme stands alone",
+    "no_san_ping_wei": "三平尾: ends on three 平",
+}
+
+
+def line_notes(j: Judgement) -> list[list[str]]:
+    """What to say beside each line: the accepted variant it is, the line it rescues, the rules it breaks."""
+    notes: list[list[str]] = [[] for _ in j.tones]
+    for i, line in enumerate(j.lines):
+        if line.variant:
+            notes[i].append(f"拗 · accepted: {line.variant}" + (" (rescued by the next line)" if line.variant == "对句相救" else ""))
+        if line.rescues:
+            notes[i].append("救: its 平 at position 3 rescues the line before")
+    for rule, where in j.broken.items():
+        for i in where:
+            notes[i].append("✗ " + RULE_FLAGS[rule])
+    return notes
+
+
+def pattern_name(tones: list[str], first_rhymes: bool) -> str | None:
+    """平起/仄起 by the first line's second character (or the opposite of the second line's), 入韵 or not."""
+    second = tones[0][1] if tones[0][1] != EITHER else {PING: ZE, ZE: PING}.get(tones[1][1])
+    if second is None:
+        return None
+    return ("平起" if second == PING else "仄起") + ("入韵" if first_rhymes and tones[0][4] != ZE else "不入韵")
 
 
 def fits_type(tones: str, kind: str) -> bool:
@@ -232,3 +338,71 @@ def rule_rates(judgements: list[Judgement]) -> dict:
     rates["tone_valid"] = sum(j.tone_valid for j in judgements) / n
     rates["meter_valid"] = sum(j.meter_valid for j in judgements) / n
     return rates
+
+
+@lru_cache(maxsize=1)
+def both_tone_chars() -> frozenset[str]:
+    """Characters the 平水韵 table lists under a 平 and a 仄 group alike (多音字 such as 为 令 看 忘)."""
+    tones = {}
+    for tone, parts in pingshui_table().items():
+        tones[tone] = {c for part in parts.values() for group in part.values() for t in "".join(group) for c in (t, to_simplified(t))}
+    return frozenset(tones["ping"] & tones["ze"])
+
+
+# The positions whose tone decides each line rule, and the two lines' second characters for 粘对
+DECIDING = {
+    "line_types": (1, 3, 4), "no_gu_ping": (0, 1, 2, 3), "no_san_ping_wei": (2, 3, 4), "dui": (1,), "nian": (1,),
+    "rhyme": (4,), "even_ping": (4,), "odd_ze": (4,),
+}
+
+
+def commonest_causes(judgements: list[Judgement], n: int = 20) -> list[dict]:
+    """The commonest reasons real poems break a rule, with an example of each.
+
+    A poem that does not rhyme on 平 throughout is 古体 (old-style verse in eight
+    five-character lines), not a 律诗 that breaks rules: it counts as one cause.
+    Otherwise a cause is a broken rule and the tones of the line (or the pair
+    of lines, for 粘对) it breaks on; `polyphone` names a 多音字 at a deciding
+    position, a sign the lexicon's one reading may be the wrong one here.
+    """
+    counts: Counter = Counter()
+    examples: dict = {}
+    polyphones: dict = {}
+    for j in judgements:
+        if not j.tones:
+            continue
+        lines = poem_lines(j.poem)
+        if not (j.passed["rhyme"] and j.passed["even_ping"]):
+            key = ("古体: no 平 rhyme on every even line", "")
+            counts[key] += 1
+            examples.setdefault(key, j.poem[:24] + "…")
+            continue
+        for rule, where in j.broken.items():
+            for i in where:
+                pair = rule in ("dui", "nian")
+                shown = [i - 1, i] if pair else [i]
+                key = (rule, " / ".join(j.tones[k] for k in shown))
+                counts[key] += 1
+                examples.setdefault(key, "，".join(lines[k] for k in shown))
+                chars = {lines[k][p] for k in shown for p in DECIDING[rule] if lines[k][p] in both_tone_chars()}
+                polyphones.setdefault(key, Counter()).update(chars)
+    return [
+        {"rule": rule, "tones": tones, "count": count, "example": examples[(rule, tones)],
+         "polyphones": "".join(c for c, _ in polyphones.get((rule, tones), Counter()).most_common(5))}
+        for (rule, tones), count in counts.most_common(n)
+    ]
+
+
+def variant_rates(poems: list[str], lexicon: ToneLexicon) -> dict[str, dict[str, float]]:
+    """Per accepted variant: the share of poems with a line of it, and the share it rescues (poems that
+    keep every rule under the standard verdict, and would not if that variant's lines were irregular)."""
+    n = max(len(poems), 1)
+    standard = [judge(p, lexicon) for p in poems]
+    out = {}
+    for name in VARIANTS:
+        without = [judge(p, lexicon, accepted=ACCEPTED - {name}) for p in poems]
+        out[name] = {
+            "used": sum(name in j.variants() for j in standard) / n,
+            "rescued": sum(j.meter_valid and not w.meter_valid for j, w in zip(standard, without)) / n,
+        }
+    return out
