@@ -3,11 +3,12 @@ import torch
 
 from tangshi.cli import main as cli_main
 from tangshi.corpus import poem_lines
-from tangshi.decode import Constraints, Request, draw, filter_logits, sample_rows, write_poems
+from tangshi.decode import Constraints, Request, Written, draw, filter_logits, sample_rows, write_poems
 from tangshi.errors import TangshiError
 from tangshi.meter import judge, rule_rates
+from tangshi.rerank import score, write_best
 
-from .judge_poems import PASSES
+from .judge_poems import FLAGGED, PASSES
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +38,53 @@ def test_meter_mode_passes_the_judge(setup, variant):
     requests = [Request(start=c) for c in "日夜红山月海何" for _ in range(5)]
     written = write_poems(setup["poets"][variant], setup["vocab"], requests, "meter", setup["constraints"], seed=3)
     judgements = [judge(w.poem, setup["lexicon"], setup["vocab"]) for w in written]
-    assert rule_rates(judgements)["meter_valid"] >= 0.95, [(w.tokens, w.pattern, j.failed(), j.tones) for w, j in zip(written, judgements) if j.failed()]
+    assert rule_rates(judgements)["meter_valid"] == 1.0, [(w.tokens, w.pattern, j.failed(), j.tones) for w, j in zip(written, judgements) if j.failed()]
     assert all(w.pattern and w.rhyme_group for w in written)
     ends = [poem_lines(w.poem)[i][-1] for w in written for i in (1, 3, 5, 7)]
     assert len(ends) == 4 * len(written)
     for w in written:  # no rhyme character twice in one poem
         rhymes = [poem_lines(w.poem)[i][-1] for i in (1, 3, 5, 7)]
         assert len(set(rhymes)) == 4
+
+
+def test_meter_mode_writes_the_accepted_variants(setup):
+    requests = [Request(start=c) for c in "日夜红山月海何" for _ in range(30)]
+    written = write_poems(setup["poets"]["single"], setup["vocab"], requests, "meter", setup["constraints"], seed=9)
+    judgements = [judge(w.poem, setup["lexicon"], setup["vocab"]) for w in written]
+    assert all(j.meter_valid for j in judgements)
+    used = {v for j in judgements for v in j.variants()}
+    assert used == {"平平仄平仄", "孤平拗救", "对句相救"}, used  # the decoder may write each of them, and the judge accepts it
+    assert any(judge(w.poem, setup["lexicon"], setup["vocab"], "strict").failed() for w in written)
+
+
+def test_best_of_keeps_the_lowest_scoring_candidate(setup):
+    poet, vocab = setup["poets"]["single"], setup["vocab"]
+    requests = [Request(start="山"), Request(start="月")]
+    kw = dict(mode="meter", constraints=setup["constraints"], seed=11)
+    best = write_best(poet, vocab, requests, 6, **kw)
+    candidates = write_poems(poet, vocab, [r for r in requests for _ in range(6)], **kw)
+    for i, chosen in enumerate(best):
+        group = candidates[i * 6 : (i + 1) * 6]
+        assert chosen.tokens in [c.tokens for c in group] and score(chosen) == min(score(c) for c in group)
+    assert [w.tokens for w in write_best(poet, vocab, requests, 1, **kw)] == [w.tokens for w in write_poems(poet, vocab, requests, **kw)]
+    repeated = Written("*山山山山山，" * 8 + "$", 40.0, 40)
+    plain = Written("*" + PASSES["春望"] + "$", 40.0, 40)
+    assert score(repeated) > score(plain)  # same likelihood: the repeats cost
+    with pytest.raises(TangshiError, match="best_of must be at least 1, not 0"):
+        write_best(poet, vocab, requests, 0)
+
+
+def test_large_requests_are_written_in_bounded_batches(setup, capsys, monkeypatch):
+    from tangshi import rerank
+
+    assert list(rerank.batch_sizes(2500, 1)) == [1024, 1024, 452] and list(rerank.batch_sizes(5, 8)) == [5]
+    assert list(rerank.batch_sizes(300, 8)) == [128, 128, 44]
+    monkeypatch.setattr(rerank, "MAX_CANDIDATES", 4)
+    out = setup["out"]
+    cli_main(["write", "--model", str(out / "models" / "single"), "--start", "山", "-n", "5", "--best-of", "2",
+              "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"])
+    captured = capsys.readouterr()
+    assert captured.out.count("*山") == 5 and "5/5" in captured.err  # streamed in 3 batches, with a progress bar
 
 
 @pytest.mark.parametrize("mode", ["none", "form", "meter"])
@@ -59,7 +100,7 @@ def test_acrostic_is_driven_by_line_position(setup, mode):
 
 def test_first_line_is_continued(setup, fixture_corpus):
     vocab = setup["vocab"]
-    first = next(line for _, t in fixture_corpus.train for line in poem_lines(t)[:1] if all(c in vocab for c in line))
+    first = next(line for _, t in fixture_corpus.large.train for line in poem_lines(t)[:1] if all(c in vocab for c in line))
     written = write_poems(setup["poets"]["numpy"], vocab, [Request(first_line=first)] * 3, "meter", setup["constraints"], seed=5)
     assert all(w.poem.startswith(first + "，") and judge(w.poem, setup["lexicon"]).passed["form"] for w in written)
 
@@ -120,16 +161,35 @@ def test_cli_write_check_score(setup, capsys, tmp_path):
     cli_main(["write", "--model", str(out / "models" / "single"), "--acrostic", "春江花月夜思故乡", "-n", "2", *common])
     text = capsys.readouterr().out
     assert text.count("*春") == 2 and "passes every rule of 五律" in text
-    cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json")])
-    assert "pattern: 仄起不入韵" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json")])
+    assert exit_info.value.code == 0 and "pattern: 仄起不入韵" in capsys.readouterr().out
     poems = tmp_path / "poems.txt"
     poems.write_text(PASSES["春望"] + "\n" + PASSES["武德"] + "\n", encoding="utf-8")
     cli_main(["score", str(poems), "--model", str(out / "models" / "numpy"), *common])
     assert "2 poems: perplexity" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("text, code, message", [
+    (PASSES["月夜"], 0, "passes every rule of 五律"),
+    (FLAGGED["过故人庄"][0], 1, "拗 · fits no line type"),
+    ("", 2, "empty input"),
+    ("hello world", 2, "no Chinese characters"),
+    ("朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。", 2, "7 characters a line; 五律 has 5"),
+    ("床前明月光，疑是地上霜。举头望明月，低头思故乡。", 2, "4 lines; 五律 has 8"),
+])
+def test_cli_check_exit_codes(setup, capsys, text, code, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["check", text, "--tones", str(setup["out"] / "tones.json")])
+    captured = capsys.readouterr()
+    assert exit_info.value.code == code and message in captured.out + captured.err
+    if code == 2:
+        assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("args, message", [
     (["write", "--start", "龘"], "character '龘' is not in the dictionary"),
+    (["write", "-n", "0"], "ask for at least one poem, not 0"),
     (["write", "--acrostic", "春江"], "an acrostic needs 8 characters"),
     (["write", "--first-line", "国破山"], "a first line has 5 characters"),
     (["score", "missing.txt"], "cannot read missing.txt"),

@@ -31,16 +31,19 @@ def variant_table(variants: dict, root: Path = Path(".")) -> pd.DataFrame:
         ev = read_json(root / "metrics" / "eval" / f"{name}.json")
         sm = read_json(root / "metrics" / "samples" / f"{name}.json")
         live = read_json(root / "dvclive" / name / "metrics.json")
-        modes = sm["by_mode"]
+        plain, best = (lambda mode: sm["by_mode"][mode]["best_of_1"]), (lambda mode: sm["by_mode"][mode][f"best_of_{sm['best_of']}"])
         rows.append({
             "variant": name, "impl": model["impl"], "layers": model["layers"], "hidden": model["hidden"],
-            "dropout": model["dropout"], "params": ev["parameters"], "epochs": ev["epochs"], "best epoch": ev["best_epoch"],
+            "dropout": model["dropout"], "corpus": ev["corpus"] + (f" + {model['verse_epochs']} verse" if model.get("verse_epochs") else ""),
+            "params": ev["parameters"], "epochs": ev["epochs"], "best epoch": ev["best_epoch"],
             "dev PP (all)": ev["dev_ppl"], "dev PP (chars)": ev["dev_ppl_chars"],
-            "train PP (all)": ev["train_ppl"], "train PP (chars)": ev["train_ppl_chars"],
-            "form (none)": modes["none"]["form_valid"], "meter (form)": modes["form"]["meter_valid"],
-            "meter (meter)": modes["meter"]["meter_valid"], "chosen PP form": modes["form"]["chosen_ppl_chars"],
-            "chosen PP meter": modes["meter"]["chosen_ppl_chars"], "distinct-2": sm["distinct_2"],
-            "repeat": sm["repeat_rate"], "copied lines": sm["copied_lines"],
+            "large dev PP (all)": ev["large_dev_ppl"], "large dev PP (chars)": ev["large_dev_ppl_chars"],
+            "train PP (all)": ev["train_ppl"],
+            "form (none)": plain("none")["form_valid"], "meter (form)": plain("form")["meter_valid"],
+            "meter (meter)": plain("meter")["meter_valid"], "chosen PP form": plain("form")["chosen_ppl_chars"],
+            "chosen PP meter": plain("meter")["chosen_ppl_chars"],
+            f"chosen PP meter, best of {sm['best_of']}": best("meter")["chosen_ppl_chars"],
+            "distinct-2": sm["distinct_2"], "repeat": sm["repeat_rate"], "copied lines": sm["copied_lines"],
             "tokens/s": live["tokens_per_s"], "train s": live["train_s"],
         })
     return pd.DataFrame(rows)
@@ -103,9 +106,12 @@ def build_report(variants: dict, root: Path = Path(".")) -> str:
     plot_variants(df, root / "plots" / "variants.png")
     text = (
         "# tangshi report\n\n"
-        "Perplexity is exp(mean NLL) on the dev split: (all) over every predicted token (48 + `$`), "
-        "(chars) over the 40 characters alone. Pass rates are shares of samples; `chosen PP` is the "
-        "perplexity, under the unconstrained model, of the characters the decoder chose.\n\n"
+        "Perplexity is exp(mean NLL): `dev` on the normal dev split, `large dev` on the large one (it holds the "
+        "normal one), (all) over every predicted token (48 + `$`), (chars) over the 40 characters alone; `train` on "
+        "the Tang 五律 split the variant trained on. Pass rates are shares of samples written plainly (best of 1) in "
+        "the mode named; `chosen PP` is the perplexity, under the unconstrained model, of the characters the decoder "
+        "chose; distinct-2, repeats and copied lines are of the main sample set (best of N). Copies are counted "
+        "against all Tang and Song five-character verse.\n\n"
         + to_markdown(df) + "\n\n![perplexity](../plots/perplexity.png)\n\n![variants](../plots/variants.png)\n"
     )
     write_text(root / "metrics" / "report.md", text)

@@ -1,0 +1,44 @@
+"""Best-of-N writing: N candidates per requested poem, written in one batch; the most natural one is kept.
+
+A candidate's score is the mean negative log-likelihood per character it chose,
+under the unconstrained model (forced characters left out), plus a penalty for
+each character that repeats an earlier one of the poem and for each line that
+repeats an earlier line: sampling at temperature 0.8 makes word salad on some
+draws, and a language model's own likelihood sorts it out; repetition is the
+one thing that likelihood rewards and readers do not.
+"""
+
+from typing import Iterator
+
+from .decode import Request, Written, write_poems
+from .errors import TangshiError
+from .quality import lines_of
+
+REPEATED_CHAR = 0.1  # nats per character that repeats an earlier character of the poem
+REPEATED_LINE = 1.0  # nats per line that repeats an earlier line
+MAX_CANDIDATES = 1024  # poems × best_of written at once: memory stays flat however many are asked for
+
+
+def score(written: Written) -> float:
+    """Lower is better: mean NLL per chosen character plus the repetition penalties."""
+    lines = lines_of(written.poem)
+    chars = [c for line in lines for c in line]
+    repeats = (len(chars) - len(set(chars))) * REPEATED_CHAR + (len(lines) - len(set(lines))) * REPEATED_LINE
+    return written.chosen_nll / max(written.chosen, 1) + repeats
+
+
+def write_best(poet, vocab, requests: list[Request], best_of: int = 1, **write_kw) -> list[Written]:
+    """One poem per request: the best of `best_of` candidates written together (best_of 1: plain sampling)."""
+    if best_of < 1:
+        raise TangshiError(f"best_of must be at least 1, not {best_of}")
+    candidates = write_poems(poet, vocab, [r for r in requests for _ in range(best_of)], **write_kw)
+    return [min(candidates[i * best_of : (i + 1) * best_of], key=score) for i in range(len(requests))]
+
+
+def batch_sizes(n: int, best_of: int) -> Iterator[int]:
+    """How many poems each batch writes, so that no batch writes more than MAX_CANDIDATES candidates."""
+    if n < 1:
+        raise TangshiError(f"ask for at least one poem, not {n}")
+    size = max(1, MAX_CANDIDATES // best_of)
+    for start in range(0, n, size):
+        yield min(size, n - start)
