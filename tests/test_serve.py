@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tangshi.serve import MAX_POEMS, create_app
+from tangshi.cli import BEST_OF
+from tangshi.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
-from .judge_poems import PASSES
+from .judge_poems import FLAGGED, PASSES
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -30,6 +31,7 @@ def test_models_are_listed(client):
     data = client.get("/api/models").json()
     assert {m["name"] for m in data["models"]} == {"numpy", "single"} and data["hint"] is None
     assert all(m["dev_ppl"] > 1 for m in data["models"])
+    assert data["default"] == "single" and data["best_of"] == BEST_OF  # no poet or double here: the next preferred
 
 
 def test_page_and_its_files_are_served_locally(client):
@@ -53,7 +55,21 @@ def test_check_a_real_poem(client):
     data = client.post("/api/check", json={"poem": PASSES["春望"]}).json()
     assert data["meter_valid"] and data["pattern"] == "仄起不入韵" and data["rhyme_group"] == "下平聲十二侵"
     bad = client.post("/api/check", json={"poem": "床前明月光，疑是地上霜。"}).json()
-    assert not bad["well_formed"] and "8 lines of 5 characters" in bad["message"]
+    assert not bad["well_formed"] and "2 lines; 五律 has 8" in bad["message"]
+
+
+def test_check_marks_variants_and_flags_on_their_lines(client):
+    data = client.post("/api/check", json={"poem": PASSES["月夜"]}).json()
+    assert data["meter_valid"] and data["lines"][2]["notes"] == ["拗 · accepted: 平平仄平仄"] and data["lines"][0]["notes"] == []
+    data = client.post("/api/check", json={"poem": FLAGGED["过故人庄"][0]}).json()
+    assert not data["meter_valid"] and [bool(line["notes"]) for line in data["lines"]] == [True] + [False] * 3 + [True] + [False] * 3
+    assert data["lines"][0]["notes"] == ["✗ 拗 · fits no line type"] and data["rules"]["nian"] and data["rules"]["dui"]
+
+
+def test_best_of_is_bounded(client):
+    assert len(client.post("/api/write", json={"model": "single", "n": 2, "best_of": 4}).json()["poems"]) == 2
+    response = client.post("/api/write", json={"model": "single", "best_of": MAX_BEST_OF + 1})
+    assert response.status_code == 422 and "best_of" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("body, status, message", [
@@ -85,7 +101,7 @@ def test_sixteen_poems_at_most(client):
 def test_no_models_gives_a_clear_hint(tiny_models, tmp_path):
     out = tiny_models["out"]
     app = create_app(tmp_path, out / "vocab.json", out / "tones.json", tmp_path, "cpu")
-    assert "run `dvc repro train@double`" in TestClient(app).get("/api/models").json()["hint"]
+    assert "run `dvc repro train@poet`" in TestClient(app).get("/api/models").json()["hint"]
 
 
 def free_port() -> int:
@@ -121,6 +137,7 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             page = browser.new_page(viewport={"width": 1100, "height": 1400})
             page.goto(url)
             page.wait_for_selector("#model option", state="attached")
+            assert page.input_value("#model") == "single" and page.input_value("#best-of") == str(BEST_OF)
             page.check("input[value=acrostic]")
             page.fill("#given", "春江花")
             page.click("#write")
@@ -140,6 +157,11 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             page.click("#check")
             page.wait_for_selector("#checked .verdict")
             assert "keeps every rule of 五律 (仄起不入韵" in page.inner_text("#checked .verdict")
+            page.fill("#check-text", FLAGGED["过故人庄"][0])
+            page.click("#check")
+            page.wait_for_selector("#checked .note.bad")
+            assert page.locator("#checked .note.bad").all_inner_texts() == ["✗ 拗 · fits no line type"]
+            assert page.locator("#checked .note.variant").all_inner_texts() == ["拗 · accepted: 平平仄平仄"]
             page.fill("#check-text", "")
             page.click("#check")
             assert "the box is empty" in page.inner_text("#check-message")

@@ -1,7 +1,7 @@
 """The `tangshi` command: write, check and score poems outside DVC.
 
-    tangshi write --model models/double --start 月 -n 4 --constrain meter
-    tangshi write --acrostic 春江花月夜思故乡
+    tangshi write --start 月 -n 4                 # the poet, meter constraints, best of 8
+    tangshi write --model models/double --acrostic 春江花月夜思故乡
     tangshi write --first-line 国破山河在
     tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
     tangshi score poems.txt --model models/double
@@ -9,57 +9,85 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
-from .corpus import POEM_LEN, poem_lines, rejection, to_simplified
+from .corpus import form_problem, poem_lines, to_simplified
 from .errors import TangshiError, run_main
-from .meter import ToneLexicon, judge, ping_rhyme_groups
+from .meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 
-DEFAULTS = {"model": "models/double", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
+DEFAULTS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
+PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
+BEST_OF = 8  # candidates per poem by default (README, "Reranked writing": where chosen PP stops paying for more)
+CHECK_CODES = "exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is not a 五言律诗 (8 lines of 5)"
 
 
-def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None) -> str:
-    j = judge(poem, lexicon, vocab)
-    if not j.tones:
-        return f"{poem}\n  ✗ not a 五言律诗: 8 lines of 5 characters with ，/。 after odd/even lines"
+def default_model(models_dir: str | Path = DEFAULTS["models"]) -> str:
+    for name in PREFERRED:
+        if (Path(models_dir) / name / "config.json").exists():
+            return str(Path(models_dir) / name)
+    raise TangshiError(f"no trained model in {models_dir}/: run `make repro` (or `dvc repro train@poet`), or give --model")
+
+
+def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "standard") -> str:
+    j = judge(poem, lexicon, vocab, verdict)
+    problem = form_problem(j.poem)
+    if problem:
+        return f"{poem}\n  ✗ not a 五言律诗: {problem}"
     out = []
-    for i, (line, tones) in enumerate(zip(poem_lines(j.poem), j.tones)):
+    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes(j))):
         punct = "，" if i % 2 == 0 else "。"
         marks = " ".join(f"{c}{'平' if t == '平' else '仄' if t == '仄' else '?'}" for c, t in zip(line, tones))
         end = sorted(ping_rhyme_groups().get(line[-1], ())) if i % 2 == 1 or i == 0 else []
         out.append(f"  {line}{punct}  {marks}" + (f"   韵: {' / '.join(end) or '(not a 平 rhyme)'}" if end or i % 2 else ""))
+        out.extend(f"      {note}" for note in notes)
     rules = "  ".join(f"{'✓' if ok else '✗'}{rule}" for rule, ok in j.passed.items())
     out.append(f"  {rules}")
     out.append(f"  pattern: {j.pattern or 'none of the four'} · rhyme group: {j.rhyme_group or 'none shared'} · "
-               f"{'passes every rule of 五律' if j.meter_valid else 'breaks ' + ', '.join(j.failed())}")
+               f"{'passes every rule of 五律' if j.meter_valid else 'breaks ' + ', '.join(j.failed())} ({verdict} rules)")
     out.append("  (? = either tone: 多音字 or not in the lexicon)")
     return "\n".join(out)
 
 
 def cmd_write(args) -> None:
+    from tqdm import tqdm
+
     from .checkpoint import load_poet
-    from .decode import Constraints, Request, write_poems
+    from .decode import Constraints, Request
+    from .rerank import batch_sizes, write_best
     from .vocab import Vocab
 
+    sizes = list(batch_sizes(args.n, args.best_of))  # refuses n < 1 before anything loads
     vocab = Vocab.load(args.vocab)
     lexicon = ToneLexicon.load(args.tones)
-    poet, _ = load_poet(args.model, vocab, args.device)
-    simplified = lambda s: to_simplified(s) if s else s  # noqa: E731
-    request = Request(simplified(args.start), simplified(args.acrostic), simplified(args.first_line))
-    written = write_poems(
-        poet, vocab, [Request(request.start, request.acrostic, request.first_line) for _ in range(args.n)],
-        args.constrain, Constraints(vocab, lexicon), args.temperature, args.top_k, args.top_p, args.seed,
-    )
-    for w in written:
-        print(w.tokens)
-        print(show_judgement(w.poem, lexicon, vocab))
-        print()
+    poet, _ = load_poet(args.model or default_model(), vocab, args.device)
+    constraints = Constraints(vocab, lexicon)
+    given = [to_simplified(x) if x else x for x in (args.start, args.acrostic, args.first_line)]
+    Request(*given).check(vocab)  # a bad start, acrostic or first line fails here, before any poem is written
+    with tqdm(total=args.n, unit="poem", file=sys.stderr, disable=len(sizes) == 1) as bar:
+        for number, size in enumerate(sizes):  # batches of bounded size, printed as each is done
+            written = write_best(
+                poet, vocab, [Request(*given) for _ in range(size)], args.best_of, mode=args.constrain,
+                constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                seed=args.seed + number,
+            )
+            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab)}\n\n" for w in written)
+            bar.clear()
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            bar.update(size)
 
 
 def cmd_check(args) -> None:
     poem = to_simplified("".join(args.poem.split()))
-    print(show_judgement(poem, ToneLexicon.load(args.tones)))
+    problem = form_problem(poem)
+    if problem:
+        print(f"error: not a 五言律诗: {problem}", file=sys.stderr)
+        sys.exit(2)
+    lexicon = ToneLexicon.load(args.tones)
+    print(show_judgement(poem, lexicon, verdict=args.verdict))
+    sys.exit(0 if judge(poem, lexicon, verdict=args.verdict).meter_valid else 1)
 
 
 def cmd_score(args) -> None:
@@ -78,12 +106,13 @@ def cmd_score(args) -> None:
         poem = to_simplified("".join(line.split()).lstrip("*").rstrip("$"))
         if not poem:
             continue
-        if len(poem) != POEM_LEN or rejection(poem):
-            raise TangshiError(f"{args.file} line {number} is not a 五言律诗 (8 lines of 5 characters with ，/。): fix or remove it")
+        problem = form_problem(poem)
+        if problem:
+            raise TangshiError(f"{args.file} line {number} is not a 五言律诗 ({problem}): fix or remove it")
         poems.append(poem)
     if not poems:
         raise TangshiError(f"{args.file} holds no poems: give one poem per line")
-    poet, _ = load_poet(args.model, vocab, args.device)
+    poet, _ = load_poet(args.model or default_model(), vocab, args.device)
     ids = encode_all(vocab, poems)
     nll = all_token_nll(poet, ids)
     ppl, ppl_chars = perplexities(nll, ids, vocab)
@@ -103,13 +132,16 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     w = sub.add_parser("write", help="write poems with a trained model",
-                       epilog="examples: tangshi write --start 月 -n 4 --constrain meter; tangshi write --acrostic 春江花月夜思故乡")
+                       epilog="examples: tangshi write --start 月 -n 4; tangshi write --acrostic 春江花月夜思故乡 --model models/single. "
+                       "Large -n is written in batches, printed as each is done, with a progress bar on stderr.")
     given = w.add_mutually_exclusive_group()
     given.add_argument("--start", help="the first character")
     given.add_argument("--acrostic", help="8 characters, one at the head of each line (藏头诗)")
     given.add_argument("--first-line", help="a 5-character first line to continue")
-    w.add_argument("--model", default=DEFAULTS["model"], help="a trained model folder (default %(default)s)")
-    w.add_argument("-n", type=int, default=4, help="how many poems (default %(default)s)")
+    w.add_argument("--model", help=f"a trained model folder (default: the first of {', '.join(PREFERRED)} under models/)")
+    w.add_argument("-n", type=int, default=4, help="how many poems, at least 1 (default %(default)s)")
+    w.add_argument("--best-of", type=int, default=BEST_OF,
+                   help="write this many candidates per poem and keep the most natural (default %(default)s; 1: plain sampling)")
     w.add_argument("--constrain", default="meter", choices=("none", "form", "meter"), help="default %(default)s")
     w.add_argument("--temperature", type=float, default=0.8)
     w.add_argument("--top-k", type=int, default=0)
@@ -118,20 +150,23 @@ def parser() -> argparse.ArgumentParser:
     w.set_defaults(func=cmd_write)
 
     c = sub.add_parser("check", help="judge a poem by the rules of 五律",
-                       epilog='example: tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"')
+                       epilog='example: tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"; '
+                       + CHECK_CODES)
     c.add_argument("poem", help="the poem, with ，and 。 (traditional script is converted)")
+    c.add_argument("--verdict", default="standard", choices=VERDICTS,
+                   help="standard: 粘对 by the second character, accepted 拗 variants; strict: neither (default %(default)s)")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("score", help="perplexity of poems under a model", epilog="example: tangshi score poems.txt --model models/single")
     s.add_argument("file", help="a text file, one poem per line")
-    s.add_argument("--model", default=DEFAULTS["model"], help="default %(default)s")
+    s.add_argument("--model", help=f"default: the first of {', '.join(PREFERRED)} under models/")
     s.set_defaults(func=cmd_score)
 
     v = sub.add_parser("serve", help="serve the poem-writing page and its JSON API",
                        epilog="example: tangshi serve  (then open http://127.0.0.1:8000)")
     v.add_argument("--host", default="127.0.0.1", help="default %(default)s; 0.0.0.0 exposes the page to your network")
     v.add_argument("--port", type=int, default=8000)
-    v.add_argument("--models", default="models", help="folder of trained variants (default %(default)s)")
+    v.add_argument("--models", default=DEFAULTS["models"], help="folder of trained variants (default %(default)s)")
     v.set_defaults(func=cmd_serve)
 
     for sp in (w, c, s, v):

@@ -2,8 +2,9 @@
 
 Models are found under models/<variant>/ and loaded once at start (weights
 only); the server never takes a file path or loads anything from a request.
-Work is bounded: at most MAX_POEMS poems a request, written in one batch,
-request bodies capped at MAX_BODY bytes.
+Work is bounded: at most MAX_POEMS poems a request, each the best of at most
+MAX_BEST_OF candidates, written in one batch; request bodies capped at
+MAX_BODY bytes.
 """
 
 import json
@@ -18,13 +19,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from .checkpoint import load_poet
-from .corpus import poem_lines, to_simplified
-from .decode import Constraints, Request, write_poems
+from .cli import BEST_OF, PREFERRED
+from .corpus import form_problem, poem_lines, to_simplified
+from .decode import Constraints, Request
 from .errors import TangshiError
-from .meter import ToneLexicon, judge, ping_rhyme_groups
+from .meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
+from .rerank import write_best
 from .vocab import Vocab
 
 MAX_POEMS = 16
+MAX_BEST_OF = 32  # candidates per poem: at most MAX_POEMS × MAX_BEST_OF = 512 written in one batch
 MAX_BODY = 4096
 STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
 
@@ -37,6 +41,7 @@ class WriteIn(BaseModel):
     constrain: Literal["none", "form", "meter"] = "meter"
     temperature: float = Field(default=0.8, gt=0, le=3)
     n: int = Field(default=4, ge=1, le=MAX_POEMS)
+    best_of: int = Field(default=BEST_OF, ge=1, le=MAX_BEST_OF)
     seed: int = Field(default=0, ge=0, le=2**31)
 
 
@@ -47,12 +52,13 @@ class CheckIn(BaseModel):
 def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None) -> dict:
     """A judged poem as the page shows it: lines of characters with tones, rhyme groups, rules."""
     j = judge(poem, lexicon, vocab)
-    if not j.tones:
+    problem = form_problem(j.poem)
+    if problem:
         return {"poem": j.poem, "well_formed": False, "rules": j.passed, "lines": [], "meter_valid": False,
-                "message": "not a 五言律诗: it needs 8 lines of 5 characters, with ， after odd and 。 after even lines"}
+                "message": f"not a 五言律诗: {problem}"}
     groups = ping_rhyme_groups()
     lines = []
-    for i, (line, tones) in enumerate(zip(poem_lines(j.poem), j.tones)):
+    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes(j))):
         rhymes = i % 2 == 1 or (i == 0 and tones[4] != "仄" and j.rhyme_group in groups.get(line[-1], ()))
         lines.append({
             "chars": [{"char": c, "tone": {"平": "ping", "仄": "ze"}.get(t, "either")} for c, t in zip(line, tones)],
@@ -61,6 +67,7 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None) -> dic
             # the poem's shared group when the character has it, else every 平 group it belongs to
             "groups": ([j.rhyme_group] if j.rhyme_group in groups.get(line[-1], ()) else sorted(groups.get(line[-1], ())))
             if rhymes else [],
+            "notes": notes,  # the accepted variant it is, the line it rescues, the rules it breaks
         })
     return {"poem": j.poem, "well_formed": True, "lines": lines, "rules": j.passed, "pattern": j.pattern,
             "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid}
@@ -118,8 +125,9 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
             dev_ppl = json.loads(metrics.read_text())["dev_ppl"] if metrics.exists() else config.get("best_dev_ppl")
             out.append({"name": name, "impl": config["impl"], "layers": config["layers"], "hidden": config["hidden"],
                         "dev_ppl": dev_ppl})
-        hint = None if models else "no trained model found: run `dvc repro train@double` (or `make repro`) first"
-        return {"models": out, "problems": problems, "hint": hint}
+        default = next((name for name in PREFERRED if name in models), next(iter(models), None))
+        hint = None if models else "no trained model found: run `dvc repro train@poet` (or `make repro`) first"
+        return {"models": out, "default": default, "best_of": BEST_OF, "problems": problems, "hint": hint}
 
     @app.post("/api/write")
     def write(body: WriteIn) -> dict:
@@ -131,8 +139,8 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         try:
             requests = [Request(**given) for _ in range(body.n)]
             with lock:
-                written = write_poems(poet, vocab, requests, body.constrain, constraints, body.temperature,
-                                      0, 0.95, body.seed)
+                written = write_best(poet, vocab, requests, body.best_of, mode=body.constrain, constraints=constraints,
+                                     temperature=body.temperature, top_p=0.95, seed=body.seed)
         except TangshiError as err:
             raise HTTPException(400, str(err))
         return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab)} for w in written]}

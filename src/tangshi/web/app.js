@@ -47,6 +47,12 @@ function renderPoem(p, tokens) {
       row.append(g);
     }
     box.append(row);
+    for (const note of line.notes || []) {  // the accepted 拗 variant it is, or the rule it breaks
+      const n = document.createElement("div");
+      n.className = "note " + (note.startsWith("✗") ? "bad" : "variant");
+      n.textContent = note;
+      box.append(n);
+    }
   }
   const rules = document.createElement("ul");
   rules.className = "rules";
@@ -95,7 +101,8 @@ async function loadModels() {
       option.textContent = `${m.name} (${m.impl}, ${m.layers}×${m.hidden}, dev PP ${m.dev_ppl ? m.dev_ppl.toFixed(1) : "?"})`;
       select.append(option);
     }
-    if (data.models.some((m) => m.name === "double")) select.value = "double";
+    if (data.default) select.value = data.default;
+    $("best-of").value = data.best_of;
     if (!data.models.length) {
       $("write-message").textContent = data.hint;
       $("write").disabled = true;
@@ -119,7 +126,7 @@ $("write-form").addEventListener("submit", async (event) => {
   if (problem) return;
   const body = {
     model: $("model").value, constrain: $("constrain").value,
-    temperature: Number($("temperature").value), n: Number($("count").value),
+    temperature: Number($("temperature").value), n: Number($("count").value), best_of: Number($("best-of").value),
     seed: Math.floor(Math.random() * 1e9),
   };
   if (text) body[kind] = text;
