@@ -21,7 +21,7 @@ repro: $(STAMP)
 	dvc repro
 
 test: $(STAMP)
-	python -m pytest -q $(PYTEST_ARGS)
+	python -m pytest -q -rs $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	python -m tangshi.bench
@@ -35,11 +35,12 @@ gpu-checks:
 	PYTHONPATH=src $(GPU_PYTHON) -m tangshi.bench --device cuda --batch 1024 --no-compile --out metrics/bench_cuda_b1024.json
 
 # The report's studies as DVC experiments (see docs/studies.md): make study-optimizers, study-embeddings, …
-STUDIES := optimizers embeddings forget_bias depth early_stopping large
+# DVC experiments are git commits: the runner stops first, with the fix, where git has no user.name/email.
+STUDIES := optimizers embeddings forget_bias depth early_stopping large poet
 .PHONY: $(addprefix study-,$(STUDIES)) studies-report
 $(addprefix study-,$(STUDIES)): study-%: $(STAMP)
 	python -m tangshi.studies run $*
-	python -m tangshi.studies report
+	python -m tangshi.studies report $*
 
 studies-report: $(STAMP)
 	python -m tangshi.studies report

@@ -5,9 +5,13 @@
 
 A study's runs are named experiments (`dvc exp run --queue -n NAME -S …`)
 whose targets are one variant's evaluate and sample stages, so only that
-variant trains. `main` stands for the committed pipeline run itself. Final
-metrics come from `dvc exp show --json`; per-epoch curves from each
-experiment's commit (DVCLive logs are in git).
+variant trains. `main` stands for the committed pipeline run itself. Where a
+conclusion rests on a few perplexity points, a run is repeated with other
+training seeds (`-S train.seed=N`, experiment NAME-sN) and the table shows
+the mean and the spread. Final metrics come from `dvc exp show --json`;
+per-epoch curves from each experiment's commit (DVCLive logs are in git).
+Each study's section of docs/studies.md sits between markers, so a report
+rewrites only the studies it is asked for.
 """
 
 import argparse
@@ -30,12 +34,22 @@ from .params import choose  # noqa: E402
 from .report import save_figure  # noqa: E402
 
 
+DEFAULT_SEED = 42  # train.seed of params.yaml: the pipeline run's own
+
+
 @dataclass
 class Run:
     name: str  # experiment name, or "main" for the committed pipeline run
     label: str
     params: dict = field(default_factory=dict)
     variant: str | None = None  # defaults to the study's
+    seeds: tuple[int, ...] = (DEFAULT_SEED,)  # more than one: repeated with these training seeds
+
+    def experiment(self, seed: int, variant: str) -> str:
+        """The experiment name of this run with one training seed."""
+        if seed == DEFAULT_SEED:
+            return self.name
+        return f"{self.name if self.name != 'main' else 'main-' + variant}-s{seed}"
 
 
 @dataclass
@@ -51,16 +65,17 @@ class Study:
 
 
 FIXED_BUDGET = {"train.epochs": 15, "train.patience": 0}
+SEEDS = (DEFAULT_SEED, 7, 2026)
 STUDIES = {
     "optimizers": Study(
         "Optimizers (double LSTM, 15 epochs, no early stopping)", "double",
         [Run("opt-sgd", "SGD lr 0.002", {"train.optimizer": "sgd", **FIXED_BUDGET}),
          Run("opt-momentum", "momentum lr 0.002", {"train.optimizer": "momentum", **FIXED_BUDGET}),
          Run("opt-adagrad", "AdaGrad lr 0.002", {"train.optimizer": "adagrad", **FIXED_BUDGET}),
-         Run("opt-rmsprop", "RMSprop lr 0.002", {"train.optimizer": "rmsprop", **FIXED_BUDGET}),
-         Run("opt-adam-0.001", "Adam lr 0.001", {"train.optimizer": "adam", "train.lr": 0.001, **FIXED_BUDGET}),
-         Run("opt-adam-0.01", "Adam lr 0.01", {"train.optimizer": "adam", "train.lr": 0.01, **FIXED_BUDGET})],
-        "shrunk from 40 to 15 epochs and one seed to fit 2 CPU cores (about 2.5 min a run)",
+         Run("opt-rmsprop", "RMSprop lr 0.002", {"train.optimizer": "rmsprop", **FIXED_BUDGET}, seeds=SEEDS),
+         Run("opt-adam-0.001", "Adam lr 0.001", {"train.optimizer": "adam", "train.lr": 0.001, **FIXED_BUDGET}, seeds=SEEDS),
+         Run("opt-adam-0.01", "Adam lr 0.01", {"train.optimizer": "adam", "train.lr": 0.01, **FIXED_BUDGET}, seeds=SEEDS)],
+        "shrunk from 40 to 15 epochs to fit 2 CPU cores (about 2.5 min a run); the three close runs with 3 training seeds",
     ),
     "embeddings": Study(
         "Embeddings (single LSTM, early stopping)", "single",
@@ -71,15 +86,15 @@ STUDIES = {
     ),
     "forget_bias": Study(
         "Forget-gate bias (single LSTM, early stopping)", "single",
-        [Run("fb-0", "bias 0", {"train.forget_bias": 0}),
-         Run("main", "bias 1 (pipeline run)"),
-         Run("fb-2", "bias 2", {"train.forget_bias": 2})],
-        "one seed",
+        [Run("fb-0", "bias 0", {"train.forget_bias": 0}, seeds=SEEDS),
+         Run("main", "bias 1 (pipeline run)", seeds=SEEDS),
+         Run("fb-2", "bias 2", {"train.forget_bias": 2}, seeds=SEEDS)],
+        "3 training seeds each",
     ),
     "depth": Study(
         "Depth and implementation (the pipeline run)", "single",
-        [Run("main", v, variant=v) for v in ("numpy", "autograd", "single", "double", "triple")],
-        "the five variants of the committed pipeline run, one seed",
+        [Run("main", v, variant=v, seeds=SEEDS) for v in ("numpy", "autograd", "single", "double", "triple")],
+        "the five variants of the committed pipeline run, and each again with 2 more training seeds",
     ),
     "early_stopping": Study(
         "Early stopping: poems from the weights of epoch k (single LSTM)", "single",
@@ -90,21 +105,47 @@ STUDIES = {
     ),
     "large": Study(
         "Large corpus (single LSTM)", "single",
-        [Run("main", "normal (1,726 train poems)"),
-         Run("large-single", "large (10,657 train poems), at most 12 epochs", {"corpus.size": "large", "train.epochs": 12})],
+        [Run("main", "normal (1,732 train poems)"),
+         Run("large-single", "large (10,197 train poems), at most 12 epochs", {"models.single.corpus": "large", "train.epochs": 12})],
         "the large run capped at 12 epochs (about 1 min each on 2 CPU cores); one seed",
     ),
+    "poet": Study(
+        "The poet's size and regularisation (one verse epoch each, or the same time)", "poet",
+        [Run("main", "1×512, tied, dropout 0.3, cosine (pipeline run)"),
+         Run("poet-untied", "untied output layer", {"models.poet.tie": False}),
+         Run("poet-constant", "constant learning rate", {"models.poet.schedule": "constant"}),
+         Run("poet-dropout-0.1", "dropout 0.1", {"models.poet.dropout": 0.1}),
+         Run("poet-768", "1×768, 0.6 verse epochs (the same time)", {"models.poet.hidden": 768, "models.poet.verse_epochs": 0.6}),
+         Run("poet-2x512", "2×512, 0.6 verse epochs (the same time)", {"models.poet.layers": 2, "models.poet.verse_epochs": 0.6})],
+        "each run reads the verse corpus once (or for as long), then fine-tunes on the large Tang split with early stopping; one seed",
+    ),
 }
+MARK = "<!-- study:{} -->"
+END = "<!-- /study -->"
 
 
 def queue_commands(study: Study) -> list[list[str]]:
     commands = []
     for run in study.runs:
-        if run.name == "main":
-            continue
-        sets = [arg for key, value in run.params.items() for arg in ("-S", f"{key}={value}")]
-        commands.append(["dvc", "exp", "run", "--queue", "-n", run.name, *sets, *study.targets(run)])
+        variant = run.variant or study.variant
+        for seed in run.seeds:
+            if run.name == "main" and seed == DEFAULT_SEED:
+                continue
+            params = {**run.params, **({"train.seed": seed} if seed != DEFAULT_SEED else {})}
+            sets = [arg for key, value in params.items() for arg in ("-S", f"{key}={value}")]
+            commands.append(["dvc", "exp", "run", "--queue", "-n", run.experiment(seed, variant), *sets, *study.targets(run)])
     return commands
+
+
+def check_git_identity(root: Path = Path(".")) -> None:
+    """DVC experiments are git commits: say so before the first one fails."""
+    for key in ("user.name", "user.email"):
+        done = subprocess.run(["git", "config", key], cwd=root, capture_output=True, text=True)
+        if done.returncode != 0 or not done.stdout.strip():
+            raise TangshiError(
+                f"git has no {key}, and DVC experiments commit: set one first, e.g. "
+                "`git config user.name \"Your Name\"` and `git config user.email you@example.com`"
+            )
 
 
 def experiments(exp_show: list[dict]) -> dict[str, dict]:
@@ -145,22 +186,26 @@ def curve(root: Path, rev: str, variant: str, metric: str) -> tuple[list[int], l
 def summarise(study: Study, found: dict[str, dict], root: Path) -> list[dict]:
     rows = []
     for run in study.runs:
-        if run.name not in found:
-            raise TangshiError(f"experiment {run.name} is missing: run `python -m tangshi.studies run` for this study first")
-        exp, variant = found[run.name], run.variant or study.variant
+        variant = run.variant or study.variant
+        names = [run.experiment(seed, variant) for seed in run.seeds]
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise TangshiError(f"experiment {missing[0]} is missing: run `python -m tangshi.studies run` for this study first")
+        exp = found[names[0]]
         m = exp["metrics"]
         samples = m.get(f"metrics/samples/{variant}.json", {})
-        form = samples.get("by_mode", {}).get("form", {})
+        form = samples.get("by_mode", {}).get("form", {}).get("best_of_1", {})
         steps, dev = curve(root, exp["rev"], variant, "dev/ppl")
         _, train = curve(root, exp["rev"], variant, "train/ppl")
         _, loss = curve(root, exp["rev"], variant, "train/loss")
         live = m.get(f"dvclive/{variant}/metrics.json", {})
         row = {
             "run": run.label, "name": run.name, "variant": variant, "steps": steps, "dev": dev, "train": train, "loss": loss,
-            "epochs": len(steps), "best_epoch": live.get("best_epoch"), "best_dev_ppl": live.get("best_dev_ppl"),
+            "epochs": len(steps), "best_epoch": live.get("best_epoch"),
+            "best_dev_ppl": [found[n]["metrics"].get(f"dvclive/{variant}/metrics.json", {}).get("best_dev_ppl") for n in names],
+            "normal_dev_ppl": m.get(f"metrics/eval/{variant}.json", {}).get("dev_ppl"),
             "last_dev_ppl": dev[-1] if dev else None, "last_train_ppl": train[-1] if train else None,
-            "tone_valid": form.get("tone_valid"), "meter_valid_meter": samples.get("by_mode", {}).get("meter", {}).get("meter_valid"),
-            "repeat_rate": form.get("repeat_rate"), "distinct_2": form.get("distinct_2"),
+            "tone_valid": form.get("tone_valid"), "repeat_rate": form.get("repeat_rate"), "distinct_2": form.get("distinct_2"),
             "copied_lines": form.get("copied_lines"), "chosen_ppl": form.get("chosen_ppl_chars"),
             "tokens_per_s": live.get("tokens_per_s"), "train_s": live.get("train_s"),
         }
@@ -171,27 +216,35 @@ def summarise(study: Study, found: dict[str, dict], root: Path) -> list[dict]:
 def fmt(value, digits: int = 1) -> str:
     if value is None:
         return "–"
+    if isinstance(value, list):  # one value per training seed
+        values = [v for v in value if v is not None]
+        if len(values) < 2:
+            return fmt(values[0] if values else None, digits)
+        mean = sum(values) / len(values)
+        return f"{mean:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f}, {len(values)} seeds)"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
 
 
 def markdown(name: str, study: Study, rows: list[dict], date: str, machine: str) -> str:
-    header = ("| run | params (`-S`) | epochs | best epoch | best dev PP | dev PP at last epoch | train PP at last epoch | "
-              "tone rules kept (form) | repeated chars | distinct-2 | copied lines | chosen PP |")
+    header = ("| run | params (`-S`) | epochs | best epoch | best dev PP | normal dev PP | dev PP at last epoch | "
+              "train PP at last epoch | tone rules kept (form) | repeated chars | distinct-2 | copied lines | chosen PP |")
     lines = [
         f"### {study.title}", "",
         f"`make study-{name}` ({study.note}); run {date} on {machine}. Perplexity over all predicted tokens on the "
-        "dev split; sample measures are of the 70 form-constrained poems (temperature 0.8).", "",
-        header, "|" + "---|" * 12,
+        "dev split the variant stops early on (best dev PP: the mean and range over training seeds where there are "
+        "several; epochs and curves are the first seed's), and on the normal dev split (`normal dev PP`, from "
+        "metrics/eval); sample measures are of the 70 form-constrained poems written plainly (temperature 0.8).", "",
+        header, "|" + "---|" * 13,
     ]
     overrides = {run.name: run.params for run in study.runs}
     for r in rows:
         params = " ".join(f"{k}={v}" for k, v in overrides.get(r["name"], {}).items()) if r["name"] != "main" else "defaults"
         lines.append(
-            f"| {r['run']} | {params} | {r['epochs']} | {fmt(r['best_epoch'])} | {fmt(r['best_dev_ppl'])} | {fmt(r['last_dev_ppl'])} | "
-            f"{fmt(r['last_train_ppl'])} | {fmt(r['tone_valid'], 3)} | {fmt(r['repeat_rate'], 3)} | {fmt(r['distinct_2'], 3)} | "
-            f"{fmt(r['copied_lines'], 3)} | {fmt(r['chosen_ppl'])} |"
+            f"| {r['run']} | {params} | {r['epochs']} | {fmt(r['best_epoch'])} | {fmt(r['best_dev_ppl'])} | "
+            f"{fmt(r['normal_dev_ppl'])} | {fmt(r['last_dev_ppl'])} | {fmt(r['last_train_ppl'])} | {fmt(r['tone_valid'], 3)} | "
+            f"{fmt(r['repeat_rate'], 3)} | {fmt(r['distinct_2'], 3)} | {fmt(r['copied_lines'], 3)} | {fmt(r['chosen_ppl'])} |"
         )
     return "\n".join(lines)
 
@@ -216,15 +269,15 @@ def plot(name: str, study: Study, rows: list[dict], path: Path) -> None:
 
 
 def report(names: list[str], root: Path = Path("."), exp_show: list[dict] | None = None,
-           findings: dict[str, str] | None = None, date: str = "", machine: str = "2 CPU cores") -> str:
-    """Plots and tables of the named studies; `findings` adds each study's closing paragraph."""
+           findings: dict[str, str] | None = None, date: str = "", machine: str = "2 CPU cores") -> dict[str, str]:
+    """Plots and the markdown section of each named study; `findings` adds each study's closing paragraph."""
     if exp_show is None:
         done = subprocess.run(["dvc", "exp", "show", "-A", "--json"], cwd=root, capture_output=True, text=True)
         if done.returncode != 0:
             raise TangshiError(f"dvc exp show failed ({done.stderr.strip()[-200:]}): run inside the repository")
         exp_show = json.loads(done.stdout)
     found = experiments(exp_show)
-    sections = []
+    sections = {}
     for name in names:
         study = STUDIES[name]
         rows = summarise(study, found, root)
@@ -232,11 +285,25 @@ def report(names: list[str], root: Path = Path("."), exp_show: list[dict] | None
         section = markdown(name, study, rows, date, machine) + f"\n\n![{name}](../plots/studies/{name}.png)"
         if findings and findings.get(name):
             section += "\n\n" + findings[name].strip()
-        sections.append(section)
-    return "\n\n".join(sections)
+        sections[name] = section
+    return sections
+
+
+def merge_sections(document: str, sections: dict[str, str]) -> str:
+    """`document` with each named study's marked section replaced (or appended, if it has none yet)."""
+    for name, section in sections.items():
+        block = f"{MARK.format(name)}\n{section}\n{END}"
+        start = document.find(MARK.format(name))
+        if start < 0:
+            document = document.rstrip() + "\n\n" + block + "\n"
+        else:
+            end = document.index(END, start) + len(END)
+            document = document[:start] + block + document[end:]
+    return document
 
 
 def run_study(name: str, jobs: int, root: Path = Path(".")) -> None:
+    check_git_identity(root)
     for command in queue_commands(STUDIES[name]):
         print(" ".join(command))
         subprocess.run(command, cwd=root, check=True)
@@ -267,9 +334,12 @@ def main(argv=None) -> None:
             text = yaml.safe_load(notes.read_text(encoding="utf-8")) if notes.exists() else {}
             for name in args.studies:
                 choose("study", name, STUDIES)
-            body = report(args.studies or list(STUDIES), findings=text, date=text.get("date", ""), machine=text.get("machine", "2 CPU cores"))
-            write_text(args.out, text.get("intro", "# Studies").rstrip() + "\n\n" + body + "\n")
-            print(f"wrote {args.out} and plots/studies/")
+            sections = report(args.studies or list(STUDIES), findings=text, date=text.get("date", ""),
+                              machine=text.get("machine", "2 CPU cores"))
+            out = Path(args.out)
+            document = out.read_text(encoding="utf-8") if out.exists() else text.get("intro", "# Studies").rstrip() + "\n"
+            write_text(out, merge_sections(document, sections))
+            print(f"wrote {', '.join(sections)} into {args.out}, and plots/studies/")
 
     run_main(go)
 
