@@ -14,16 +14,16 @@ import yaml
 from .conftest import FIXTURE, ROOT
 
 pytestmark = pytest.mark.slow
-VARIANTS = ("numpy", "autograd", "single", "double", "triple")
+VARIANTS = ("numpy", "autograd", "single", "double", "triple", "poet")
 
 # Small enough for CI; every stage still runs for real.
 OVERRIDES = {
-    "corpus": {"source": str(FIXTURE), "size": "large"},
+    "corpus": {"source": str(FIXTURE), "normal_poems": 300},
     "pretrain": {"dim": 16, "epochs": 2, "min_count": 1},
     "vocab": {"size": 300},
     "train": {"epochs": 2, "patience": 0, "batch_size": 32, "lr": 0.005, "device": "cpu"},
-    "models": {v: {"hidden": 16} for v in VARIANTS},
-    "sample": {"per_start": 2, "starts": "山月日风人", "acrostic": "山水风云日月春秋"},
+    "models": {**{v: {"hidden": 16} for v in VARIANTS}, "poet": {"hidden": 16, "verse_epochs": 1.5}},
+    "sample": {"per_start": 2, "starts": "山月日风人", "acrostic": "山水风云日月春秋", "best_of": 3},
 }
 
 
@@ -62,8 +62,11 @@ def repo(tmp_path_factory) -> Path:
             (repo / name).write_bytes(src.read_bytes())
     set_params(repo, OVERRIDES)
     run(["git", "init", "-q"], repo)
+    # The repository's own identity: `dvc exp run` commits, and a fresh machine has no global one.
+    run(["git", "config", "user.name", "tangshi tests"], repo)
+    run(["git", "config", "user.email", "tests@tangshi.invalid"], repo)
     run(["git", "add", "-A"], repo)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture"], repo)
+    run(["git", "commit", "-qm", "fixture"], repo)
     first = run(["dvc", "repro"], repo)
     repo.joinpath("first_run.log").write_text(first)
     return repo
@@ -71,17 +74,23 @@ def repo(tmp_path_factory) -> Path:
 
 def test_every_stage_ran_and_wrote_its_outputs(repo):
     ran = stages_run((repo / "first_run.log").read_text())
-    data_stages = ["fetch", "corpus", "pretrain", "vocab", "embed"]
-    assert [s for s in ran if s in data_stages] == data_stages
+    data_stages = ["fetch", "corpus", "pretrain", "vocab", "verse", "embed"]
+    assert sorted(s for s in ran if s in data_stages) == sorted(data_stages)
     corpus = json.loads((repo / "metrics/corpus.json").read_text())
-    assert corpus["kept"] == 400 and corpus["duplicates"] >= 6 and corpus["poems_read"] == 454
-    train = (repo / "data/corpus/train.txt").read_text(encoding="utf-8").splitlines()
-    assert len(train) == corpus["train"] and all(len(p) == 48 for p in train)
-    assert len((repo / "data/corpus/dev.ids").read_text().splitlines()) == corpus["dev"]
+    assert corpus["kept"] == 399 and corpus["near_duplicates_removed"] == 1 and corpus["poems_read"] == 454
+    assert corpus["normal"]["train"] + corpus["normal"]["dev"] == 300 and corpus["duplicates"] >= 6
+    train = (repo / "data/corpus/large/train.txt").read_text(encoding="utf-8").splitlines()
+    assert len(train) == corpus["large"]["train"] and all(len(p) == 48 for p in train)
+    assert len((repo / "data/corpus/normal/dev.ids").read_text().splitlines()) == corpus["normal"]["dev"]
     vocab = json.loads((repo / "metrics/vocab.json").read_text())
     assert vocab["size"] == 304 and 0 < vocab["oov_rate_train"] < vocab["oov_rate_dev"] < 0.5
-    encoded = np.load(repo / "data/encoded/train.npy")
-    assert encoded.shape == (corpus["train"], 50) and encoded.max() < vocab["size"]
+    encoded = np.load(repo / "data/encoded/normal/train.npy")
+    assert encoded.shape == (corpus["normal"]["train"], 50) and encoded.max() < vocab["size"]
+    verse = json.loads((repo / "metrics/verse.json").read_text())
+    poems = (repo / "data/verse/poems.txt").read_text(encoding="utf-8").splitlines()
+    assert verse["poems"] == len(poems) > corpus["large"]["train"] and verse["removed_for_dev_overlap"] >= corpus["large"]["dev"]
+    dev = set((repo / "data/corpus/large/dev.txt").read_text(encoding="utf-8").splitlines())
+    assert not dev & set(poems) and np.load(repo / "data/verse/offsets.npy")[-1] == verse["tokens"]
     embedding = np.load(repo / "data/embedding.npy")
     assert embedding.shape == (304, 16)
     assert json.loads((repo / "metrics/embedding.json").read_text())["hit_rate"] > 0.9
@@ -95,17 +104,23 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
     assert "meter" in ran and ran[-1] == "report"
     for v in VARIANTS:
         loss = [float(r.split("\t")[1]) for r in (repo / f"dvclive/{v}/plots/metrics/train/loss.tsv").read_text().splitlines()[1:]]
-        assert len(loss) == 2 and loss[1] < loss[0], v
+        epochs = 4 if v == "poet" else 2  # the poet reads the verse for 1.5 epochs (two, the second half), then 2 Tang epochs
+        assert len(loss) == epochs and loss[-1] < loss[0], v
         assert {"best.pt", "last.pt", "config.json"} <= {p.name for p in (repo / "models" / v).iterdir()}
         ev = json.loads((repo / f"metrics/eval/{v}.json").read_text())
-        assert ev["dev_ppl"] < ev["dev_ppl_chars"] and ev["epochs"] == 2
+        assert ev["dev_ppl"] < ev["dev_ppl_chars"] and ev["large_dev_ppl"] < ev["large_dev_ppl_chars"] and ev["epochs"] == epochs
+        assert ev["corpus"] == ("large" if v == "poet" else "normal")
         sm = json.loads((repo / f"metrics/samples/{v}.json").read_text())
-        assert sm["constrain"] == "form" and sm["form_valid"] == 1.0 and sm["poems"] == 10
-        assert sm["by_mode"]["meter"]["meter_valid"] >= 0.95
+        assert sm["constrain"] == "form" and sm["form_valid"] == 1.0 and sm["poems"] == 10 and sm["best_of"] == 3
+        assert sm["by_mode"]["meter"]["best_of_3"]["meter_valid"] == sm["by_mode"]["meter"]["best_of_1"]["meter_valid"] == 1.0
+        assert sm["by_mode"]["form"]["best_of_3"]["chosen_ppl_chars"] < sm["by_mode"]["form"]["best_of_1"]["chosen_ppl_chars"]
         text = (repo / f"samples/{v}.txt").read_text(encoding="utf-8")
         assert text.count("*日") >= 2 and "## acrostic" in text
     meter = json.loads((repo / "metrics/meter.json").read_text())
-    assert 0.2 < meter["real_dev_poems"]["meter_valid"] < 0.9 and meter["agreement_on_dev"]["agree"] > 0.7
+    assert 0.2 < meter["real_dev_poems"]["meter_valid"] < 0.95 and meter["agreement_on_dev"]["agree"] > 0.7
+    assert meter["real_dev_poems_strict"]["meter_valid"] < meter["real_dev_poems"]["meter_valid"]
+    assert set(meter["variants"]) == {"平平仄平仄", "孤平拗救", "对句相救"}
+    assert "| 1 |" in (repo / "metrics/meter_causes.md").read_text(encoding="utf-8")
     report = (repo / "metrics/report.md").read_text(encoding="utf-8")
     assert all(f"| {v} |" in report for v in VARIANTS)
     assert (repo / "plots/perplexity.png").stat().st_size > 10_000 and (repo / "plots/variants.png").exists()
@@ -123,7 +138,7 @@ def test_vocab_size_reruns_only_what_follows(repo):
     set_params(repo, {"vocab": {"size": 250}})
     output = run(["dvc", "repro"], repo)
     ran = stages_run(output)
-    assert ran[:2] == ["vocab", "embed"] and "train@single" in ran and "report" in ran, output
+    assert set(ran[:3]) == {"vocab", "verse", "embed"} and "train@single" in ran and "report" in ran, output
     assert not {"fetch", "corpus", "pretrain", "meter"} & set(ran)
     assert json.loads((repo / "metrics/vocab.json").read_text())["size"] == 254
 
