@@ -84,7 +84,7 @@ def test_bad_vectors_files(tmp_path):
 
 
 def test_pretrain_excludes_dev_and_is_deterministic(tmp_path, fixture_records, fixture_corpus):
-    dev = {t for _, t in fixture_corpus.dev}
+    dev = {t for _, t in fixture_corpus.large.dev}
     corpus = list(sentences(fixture_records, excluded=dev))
     everything = list(sentences(fixture_records, excluded=set()))
     assert len(everything) - len(corpus) >= len(dev)
