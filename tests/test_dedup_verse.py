@@ -57,6 +57,8 @@ def test_verse_keeps_five_character_poems_of_any_length_minus_dev(raw_dir, fixtu
     assert all(verse_rejection(t) is None for t in texts)
     assert {len(poem_lines(t)) for t in texts} > {4, 8}  # 绝句, 律诗 and longer
     assert fixture_verse.stats["by_dynasty"]["song"] > 0 and fixture_verse.stats["removed_for_dev_overlap"] > 0
+    by_lines = fixture_verse.stats["by_lines"]["tang"]
+    assert list(by_lines) == ["2", "4", "6", "8", "10-12", "14-20", "22-40", "42+"] and by_lines["8"] > by_lines["4"] > 0
     dev = LineIndex(poem_lines(t) for t in fixture_corpus.dev_related())
     assert not any(dev.near(poem_lines(t)) for t in texts)  # no dev poem and no near-twin of one
     assert {t for _, t in fixture_corpus.large.train} <= set(texts)  # the Tang train poems are in it

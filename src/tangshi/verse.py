@@ -22,6 +22,13 @@ from .vocab import Vocab
 
 DYNASTIES = ("tang", "song")
 VERSE_REASONS = ("symbols", "line_length", "punctuation")
+# line counts as metrics/verse.json groups them: 绝句 (4), 律诗 (8), and ranges of the longer 排律 and 古体
+LINE_BINS = ((2, 2), (4, 4), (6, 6), (8, 8), (10, 12), (14, 20), (22, 40), (42, 10_000))
+
+
+def line_bin(lines: int) -> str:
+    low, high = next((lo, hi) for lo, hi in LINE_BINS if lo <= lines <= hi)
+    return str(low) if low == high else f"{low}+" if high == 10_000 else f"{low}-{high}"
 
 
 @dataclass
@@ -55,7 +62,7 @@ def build_verse(records: dict[str, list[dict]], excluded: list[str]) -> Verse:
         raise TangshiError("no five-character verse left after removing dev poems: check corpus.source")
     by_lines: dict[str, Counter] = {d: Counter() for d in DYNASTIES}
     for dynasty, text in poems:
-        by_lines[dynasty][len(poem_lines(text))] += 1
+        by_lines[dynasty][line_bin(len(poem_lines(text)))] += 1
     stats = {
         "poems_read": sum(len(records.get(d, [])) for d in DYNASTIES),
         "rejected": {reason: rejected.get(reason, 0) for reason in VERSE_REASONS},
@@ -65,7 +72,7 @@ def build_verse(records: dict[str, list[dict]], excluded: list[str]) -> Verse:
         "poems": len(poems),
         "characters": sum(len(t) - len(t) // 6 for _, t in poems),
         "by_dynasty": {d: sum(by_lines[d].values()) for d in DYNASTIES},
-        "by_lines": {d: {str(n): by_lines[d][n] for n in sorted(by_lines[d])} for d in DYNASTIES},
+        "by_lines": {d: {line_bin(lo): by_lines[d][line_bin(lo)] for lo, _ in LINE_BINS} for d in DYNASTIES},
     }
     return Verse(poems, stats)
 
