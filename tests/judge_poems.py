@@ -33,8 +33,8 @@ BREAKS = {  # rule -> a real poem that breaks it under the standard verdict (and
     "no_gu_ping": "昼眺伊川曲，岩间霁色明。浅沙平有路，流水漫无声。浴鸟沿波聚，潜鱼触钓惊。更怜春岸绿，幽意满前楹。",
     "rhyme": "妙年能致身，陈力复安亲。不惮关山远，宁辞簿领勤。过江云满路，到县海为邻。每叹违心赏，吴门正早春。",
     "no_san_ping_wei": "游吴还适越，来往任风波。复送王孙去，其如春草何。岸明残雪在，潮满夕阳多。季子留遗庙，停舟试一过。",
-    # line 7 翠屏夹流水 = 仄平仄平仄: the swap of 平平仄平仄 needs 平 at position 1
-    "line_types": "再到金华顶，玄都访道回。云披分景象，黛锁显楼台。雨涤前山净，风吹去路开。翠屏夹流水，何必羡蓬莱。",
+    # line 1 竹林二君子 = 仄平仄平仄: the swap of 平平仄平仄 needs 平 at position 1
+    "line_types": "竹林二君子，尽日竟沉吟。相对终无语，争先各有心。恃强斯有失，守分固无侵。若算机筹处，沧沧海未深。",
     # 太宗《帝京篇》其二 rhymes on 仄 (辇 篆 卷 典): a 仄韵 poem breaks even_ping, and with it rhyme and more
     "even_ping": "岩廊罢机务，崇文聊驻辇。玉匣启龙图，金绳披凤篆。韦编断仍续，缥帙舒还卷。对此乃淹留，欹案观坟典。",
 }

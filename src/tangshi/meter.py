@@ -172,20 +172,31 @@ def has_san_ping_wei(tones: str) -> bool:
     return all(t == PING for t in tones[2:])
 
 
-def classify_line(tones: str, next_tones: str | None, accepted: frozenset[str] = ACCEPTED) -> tuple[str | None, str | None]:
+def classify_line(tones: str, next_tones: str | None, accepted: frozenset[str] = ACCEPTED,
+                  ending: str = EITHER) -> tuple[str | None, str | None]:
     """(line type, accepted variant or None) of one line under the standard rules; (None, None) when irregular.
 
-    `next_tones` is the partner line of an out-line (the next line of a couplet), None for an in-line.
+    `next_tones` is the partner line of an out-line (the next line of a couplet), None for an in-line;
+    `ending` the tone the line's place asks of its last character (平 for an even line, 仄 for lines 3, 5
+    and 7, either for the first), so that an either-tone last character does not make an out-line a 平收
+    type. A line that ends on the wrong tone is judged by its other positions: even_ping and odd_ze flag
+    the ending itself.
     """
-    kind = line_type(tones)
+    found = classify_as(tones, next_tones, accepted, [k for k, p in LINE_TYPES.items() if fits(p[4], ending)])
+    return found if found[0] or ending == EITHER else classify_as(tones, next_tones, accepted, list(LINE_TYPES))
+
+
+def classify_as(tones: str, next_tones: str | None, accepted: frozenset[str], kinds: list[str]) -> tuple[str | None, str | None]:
+    """classify_line among the given line types."""
+    kind = next((k for k in kinds if all(fits(tones[i], LINE_TYPES[k][i]) for i in (1, 3, 4))), None)
     if kind == "B" and tones[0] == ZE and tones[2] == PING:
         return (kind, "孤平拗救") if "孤平拗救" in accepted else (None, None)
     if kind:
         return kind, None
-    if "平平仄平仄" in accepted and all(fits(t, w) for t, w in zip(tones, "平平仄平仄")):
+    if "C" in kinds and "平平仄平仄" in accepted and all(fits(t, w) for t, w in zip(tones, "平平仄平仄")):
         return "C", "平平仄平仄"
     rescued = next_tones is not None and next_tones[2] != ZE
-    if "对句相救" in accepted and rescued and fits(tones[1], ZE) and tones[3] == ZE and fits(tones[4], ZE):
+    if "A" in kinds and "对句相救" in accepted and rescued and fits(tones[1], ZE) and tones[3] == ZE and fits(tones[4], ZE):
         return "A", "对句相救"
     return None, None
 
@@ -251,7 +262,8 @@ def judge(poem: str, lexicon: ToneLexicon, dictionary=None, verdict: str = "stan
     else:
         verdicts = []
         for i, t in enumerate(tones):
-            kind, variant = classify_line(t, tones[i + 1] if i % 2 == 0 else None, accepted)
+            ending = EITHER if i == 0 else PING if i % 2 else ZE
+            kind, variant = classify_line(t, tones[i + 1] if i % 2 == 0 else None, accepted, ending)
             verdicts.append(LineVerdict(t, kind, variant))
         for i, line in enumerate(verdicts):
             if line.variant == "对句相救":
