@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterable
 
 import opencc
 
@@ -181,6 +182,26 @@ class Corpus:
         return [t for _, t in self.large.dev + self.dev_twins]
 
 
+def unique_poems(labelled: Iterable[tuple[str, dict]], reject: Callable[[str], str | None]) -> tuple[list[tuple[str, str]], Counter, int]:
+    """(label, simplified text) of each record `reject` lets through, exact duplicates dropped (the first kept);
+    the count of each rejection reason; the number of duplicates."""
+    rejected: Counter = Counter()
+    seen: set[str] = set()
+    unique: list[tuple[str, str]] = []
+    duplicates = 0
+    for label, record in labelled:
+        text = to_simplified(poem_text(record))
+        reason = reject(text)
+        if reason:
+            rejected[reason] += 1
+        elif text in seen:
+            duplicates += 1
+        else:
+            seen.add(text)
+            unique.append((label, text))
+    return unique, rejected, duplicates
+
+
 def split(poems: list[tuple[str, str]], seed: int, dev_share: float, source_size: int) -> Split:
     train = [p for p in poems if not is_dev(p[1], seed, dev_share)]
     dev = [p for p in poems if is_dev(p[1], seed, dev_share)]
@@ -203,20 +224,7 @@ def build_corpus(records: list[dict], normal_poems: int, seed: int, dev_share: f
         raise TangshiError(f"corpus.dev_share must lie strictly between 0 and 1, not {dev_share}")
     if normal_poems < 2:
         raise TangshiError(f"corpus.normal_poems must be at least 2, not {normal_poems}")
-    rejected: Counter = Counter()
-    seen: set[str] = set()
-    unique: list[tuple[str, str]] = []
-    duplicates = 0
-    for record in records:
-        text = to_simplified(poem_text(record))
-        reason = rejection(text)
-        if reason:
-            rejected[reason] += 1
-        elif text in seen:
-            duplicates += 1
-        else:
-            seen.add(text)
-            unique.append((str(record.get("id", "")), text))
+    unique, rejected, duplicates = unique_poems(((str(r.get("id", "")), r) for r in records), rejection)
     groups = group_near_duplicates([poem_lines(t) for _, t in unique])
     kept = [p for i, p in enumerate(unique) if groups[i] == i]
     removed = [(p, unique[groups[i]][1]) for i, p in enumerate(unique) if groups[i] != i]

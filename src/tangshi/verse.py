@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .corpus import poem_lines, poem_text, to_simplified, verse_rejection
+from .corpus import poem_lines, unique_poems, verse_rejection
 from .dedup import LineIndex, group_near_duplicates
 from .errors import TangshiError
 from .vocab import Vocab
@@ -39,21 +39,8 @@ class Verse:
 
 def build_verse(records: dict[str, list[dict]], excluded: list[str]) -> Verse:
     """The five-character verse of `records` (dynasty -> raw records) minus poems near any `excluded` text."""
-    rejected: Counter = Counter()
-    seen: set[str] = set()
-    unique: list[tuple[str, str]] = []
-    duplicates = 0
-    for dynasty in DYNASTIES:
-        for record in records.get(dynasty, []):
-            text = to_simplified(poem_text(record))
-            reason = verse_rejection(text)
-            if reason:
-                rejected[reason] += 1
-            elif text in seen:
-                duplicates += 1
-            else:
-                seen.add(text)
-                unique.append((dynasty, text))
+    labelled = ((dynasty, record) for dynasty in DYNASTIES for record in records.get(dynasty, []))
+    unique, rejected, duplicates = unique_poems(labelled, verse_rejection)
     guard = LineIndex(poem_lines(t) for t in excluded)
     clean = [p for p in unique if not guard.near(poem_lines(p[1]))]
     groups = group_near_duplicates([poem_lines(t) for _, t in clean])
