@@ -1,10 +1,12 @@
 """The perplexity cost of meter constraints, with this decoder and with an older one, on the same trained models.
 
     git worktree add /tmp/tangshi-old f79da1e      # the decoder before the standard rules (issue 12)
-    python tests/decoder_cost_report.py /tmp/tangshi-old/src
+    python tests/decoder_cost_report.py /tmp/tangshi-old/src [POEMS_PER_START]
 
 For each trained variant: the chosen-character perplexity (under the unconstrained
-model) of 70 poems written plainly in form mode and in meter mode, the share of
+model) of the sample stage's requests (10 poems for each start character, or
+POEMS_PER_START: 70 poems differ by several percent from one seed to the next,
+so compare decoders on more) written plainly in form mode and in meter mode, the share of
 the meter poems keeping every rule of the standard judge, and the same with the
 old decoder. Both decoders see the same models, requests, seeds and sampling.
 """
@@ -34,11 +36,11 @@ def chosen_ppl(written) -> float:
     return math.exp(sum(w.chosen_nll for w in written) / sum(w.chosen for w in written))
 
 
-def main(old_src: Path) -> None:
+def main(old_src: Path, per: int | None) -> None:
     old = load_package(old_src, "tangshi_old")
     params = load_params()
     vocab, lexicon = Vocab.load("data/vocab.json"), ToneLexicon.load("data/meter/tones.json")
-    starts, per = params["sample"]["starts"], params["sample"]["per_start"]
+    starts, per = params["sample"]["starts"], per or params["sample"]["per_start"]
     kw = {k: params["sample"][k] for k in ("temperature", "top_k", "top_p")}
     print("| variant | chosen PP form | meter, old decoder | meter, this decoder | every rule kept (old / this) |")
     print("|---|---|---|---|---|")
@@ -56,4 +58,4 @@ def main(old_src: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)
