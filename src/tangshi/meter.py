@@ -400,7 +400,8 @@ def commonest_causes(judgements: list[Judgement], n: int = 20) -> list[dict]:
                 polyphones.setdefault(key, Counter()).update(chars)
     return [
         {"rule": rule, "tones": tones, "count": count, "example": examples[(rule, tones)],
-         "polyphones": "".join(c for c, _ in polyphones.get((rule, tones), Counter()).most_common(5))}
+         "polyphones": "".join(c for c, _ in sorted(polyphones.get((rule, tones), Counter()).items(),
+                                                    key=lambda kv: (-kv[1], kv[0]))[:5])}  # ties by code point: sets have no order
         for (rule, tones), count in counts.most_common(n)
     ]
 
