@@ -56,7 +56,9 @@ def test_experiments_are_read_from_exp_show():
 
     show = [  # dvc exp show -A: newest commit first, each with its experiments newest first
         {"rev": "workspace", "data": {"rev": "workspace"}},
-        {**entry("abc", "main", 150.0), "experiments": [{"revs": [entry("def", "fb-0", 160.0)]}, {"revs": [{"rev": "q", "name": "queued"}]}]},
+        {**entry("abc", "main", 150.0), "experiments": [
+            {"revs": [entry("def", "fb-0", 160.0)]}, {"revs": [{"rev": "q", "name": "queued"}]},
+            {"executor": {"state": "queued"}, "revs": [entry("q2", "fb-2", None)]}]},  # queued again: the finished run counts
         {**entry("old", "main~1", 140.0), "experiments": [{"revs": [entry("ghi", "fb-0", 170.0)]}, {"revs": [entry("jkl", "fb-2", 165.0)]}]},
     ]
     found = experiments(show)

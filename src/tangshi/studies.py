@@ -162,7 +162,7 @@ def experiments(exp_show: list[dict]) -> dict[str, dict]:
     """Name -> {rev, params, metrics} for the newest commit ("main") and every named experiment.
 
     `exp_show` is `dvc exp show -A --json`: experiments queued on older commits count too; the newest
-    run of a name wins.
+    finished run of a name wins (one still queued, running or failed has no results to show).
     """
     found = {}
     for baseline in reversed(exp_show):  # oldest commit first, so newer experiments overwrite
@@ -170,6 +170,8 @@ def experiments(exp_show: list[dict]) -> dict[str, dict]:
             continue
         found["main"] = flatten(baseline)
         for exp in reversed(baseline.get("experiments") or []):
+            if (exp.get("executor") or {}).get("state", "success") != "success":
+                continue
             for rev in exp.get("revs") or []:
                 if rev.get("name") and rev.get("data"):
                     found[rev["name"]] = flatten(rev)
@@ -314,7 +316,11 @@ def merge_sections(document: str, sections: dict[str, str]) -> str:
 
 def run_study(name: str, jobs: int, root: Path = Path(".")) -> None:
     check_git_identity(root)
+    done = set(subprocess.run(["dvc", "exp", "list", "--name-only"], cwd=root, capture_output=True, text=True).stdout.split())
     for command in queue_commands(STUDIES[name]):
+        if command[5] in done:  # studies share runs (depth's seeds of the single LSTM are forget_bias's main)
+            print(f"{command[5]}: already run on this commit")
+            continue
         print(" ".join(command))
         subprocess.run(command, cwd=root, check=True)
     subprocess.run(["dvc", "queue", "start", "-j", str(jobs)], cwd=root, check=True, stdout=subprocess.DEVNULL)
