@@ -12,12 +12,13 @@ import sys
 from collections import Counter, defaultdict
 
 sys.path.insert(0, "src")
-from tangshi.corpus import load_json_folder, poem_lines, poem_text, rejection, to_simplified  # noqa: E402
+from tangshi.corpus import load_json_folder, poem_lines, rejection, unique_poems  # noqa: E402
 from tangshi.dedup import LineIndex  # noqa: E402
 
 
 def main() -> None:
-    texts = list(dict.fromkeys(t for t in (to_simplified(poem_text(r)) for r in load_json_folder("data/raw/tang")) if not rejection(t)))
+    unique, _, _ = unique_poems((("", r) for r in load_json_folder("data/raw/tang")), rejection)
+    texts = [t for _, t in unique]
     lines = [poem_lines(t) for t in texts]
     exact: dict[str, set[int]] = defaultdict(set)
     for number, poem in enumerate(lines):
