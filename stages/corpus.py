@@ -1,9 +1,11 @@
 """corpus: 五言律诗 from the raw Tang JSON -> data/corpus/{normal,large}/{train,dev}.{txt,ids},
-data/corpus/large/dev_twins.txt (variant readings of large dev poems), metrics/corpus.json."""
+data/corpus/large/dev_twins.txt (variant readings of large dev poems); the Tang 五绝, 七绝 and 七律 ->
+data/corpus/{wujue,qijue,qilv}/{train,dev,dev_twins}.{txt,ids}; metrics/corpus.json."""
 
 from tangshi.atomic import atomic_path, write_json
 from tangshi.corpus import build_corpus, load_json_folder
 from tangshi.errors import run_main
+from tangshi.forms import get_form
 from tangshi.params import load_params
 
 
@@ -22,6 +24,12 @@ def main() -> None:
             write_poems(tmp / name, "train", split.train)
             write_poems(tmp / name, "dev", split.dev)
         write_poems(tmp / "large", "dev_twins", corpus.dev_twins)
+        for name, form_set in corpus.forms.items():
+            folder = tmp / get_form(name).folder
+            folder.mkdir()
+            write_poems(folder, "train", form_set.split.train)
+            write_poems(folder, "dev", form_set.split.dev)
+            write_poems(folder, "dev_twins", form_set.dev_twins)
     write_json("metrics/corpus.json", corpus.stats)
     print(f"corpus: {corpus.stats}")
 

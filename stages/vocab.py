@@ -1,11 +1,13 @@
-"""vocab: the dictionary of the normal training split, and both Tang 五律 sets encoded with it
--> data/vocab.json, data/encoded/{normal,large}/{train,dev}.npy, metrics/vocab.json."""
+"""vocab: the dictionary of the normal training split, and both Tang 五律 sets and the Tang 五绝, 七绝 and
+七律 encoded with it -> data/vocab.json, data/encoded/{normal,large,wujue,qijue,qilv}/{train,dev}.npy,
+metrics/vocab.json."""
 
 import numpy as np
 
 from tangshi.atomic import atomic_path, write_json
 from tangshi.corpus import SETS, read_poems
 from tangshi.errors import run_main
+from tangshi.forms import FORMS, WULV
 from tangshi.params import load_params
 from tangshi.vocab import build_vocab, encode_all, oov_rate
 
@@ -13,7 +15,8 @@ from tangshi.vocab import build_vocab, encode_all, oov_rate
 def main() -> None:
     params = load_params()
     cfg = params["vocab"]
-    poems = {(name, split): read_poems(f"data/corpus/{name}/{split}.txt") for name in SETS for split in ("train", "dev")}
+    folders = list(SETS) + [f.folder for f in FORMS if f != WULV]  # the dictionary stays the normal 五律 set's
+    poems = {(name, split): read_poems(f"data/corpus/{name}/{split}.txt") for name in folders for split in ("train", "dev")}
     vocab = build_vocab(poems["normal", "train"], cfg["size"], cfg["oov"], params["seed"])
     with atomic_path("data/encoded") as tmp:
         for (name, split), texts in poems.items():
@@ -28,6 +31,7 @@ def main() -> None:
         "oov_rate_dev": round(oov_rate(vocab, poems["normal", "dev"]), 5),
         "oov_rate_large_train": round(oov_rate(vocab, poems["large", "train"]), 5),
         "oov_rate_large_dev": round(oov_rate(vocab, poems["large", "dev"]), 5),
+        **{f"oov_rate_{f.key}_dev": round(oov_rate(vocab, poems[f.key, "dev"]), 5) for f in FORMS if f != WULV},
     }
     write_json("metrics/vocab.json", metrics)
     print(f"vocab: {metrics}")

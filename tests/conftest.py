@@ -37,11 +37,11 @@ def fixture_records(raw_dir) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def fixture_verse(raw_dir, fixture_corpus):
-    """The verse corpus of the fixture: its Tang and Song five-character poems minus dev and their twins."""
+    """The verse corpus of the fixture: its Tang and Song five- and seven-character poems minus dev and their twins."""
     from tangshi.verse import build_verse
 
     records = {d: load_json_folder(raw_dir / d) for d in ("tang", "song")}
-    return build_verse(records, fixture_corpus.dev_related())
+    return build_verse(records, fixture_corpus.all_dev_related())
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +67,16 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
         train_variant(variant, cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, vocab, ids, dev, emb,
                       inputs, out / "models" / variant, out / "dvclive" / variant, progress=False)
         poets[variant] = load_poet(out / "models" / variant, vocab, "cpu")[0]
+    # a poet of every form: each form's Tang train split, led by the form's token (as stages/train.py does)
+    from tangshi.forms import FORMS, WULV, lead_with_form_token
+
+    splits = {f: fixture_corpus.large if f == WULV else fixture_corpus.forms[f.name].split for f in FORMS}
+    sets = {part: [lead_with_form_token(encode_all(vocab, [t for _, t in getattr(splits[f], part)]), f, len(vocab)) for f in FORMS]
+            for part in ("train", "dev")}
+    cfg = ModelConfig("torch", 1, 32, 0.1, tie=True, corpus="forms", embedding="none")
+    train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, vocab, sets["train"], sets["dev"], emb,
+                  inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False)
+    poets["poet"] = load_poet(out / "models" / "poet", vocab, "cpu")[0]
     strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
     lexicon = build_lexicon(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
     (out / "vocab.json").write_text(json.dumps(vocab.to_json(), ensure_ascii=False), encoding="utf-8")

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from tangshi.corpus import POEM_LEN, build_corpus, form_problem, is_dev, load_json_folder, poem_lines, rejection
+from tangshi.corpus import POEM_LEN, build_corpus, detect_form, form_problem, is_dev, load_json_folder, poem_lines, rejection
+from tangshi.forms import WULV
 from tangshi.errors import TangshiError
 
 GOOD = "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
@@ -21,7 +22,7 @@ def test_rejection_reasons():
 
 def test_fixture_corpus_counts(fixture_records, fixture_corpus):
     stats = fixture_corpus.stats
-    assert stats["poems_read"] == len(fixture_records) == 454
+    assert stats["poems_read"] == len(fixture_records) == 574
     assert all(stats["rejected"][r] >= 12 for r in ("symbols", "line_count", "line_length"))
     assert stats["duplicates"] >= 6
     large = stats["large"]
@@ -34,7 +35,7 @@ def test_fixture_corpus_counts(fixture_records, fixture_corpus):
 
 
 def test_split_is_stable_when_the_corpus_grows(fixture_records):
-    small = build_corpus(fixture_records[:200], 2300, 42, 0.25)
+    small = build_corpus(fixture_records[:200] + fixture_records[-120:], 2300, 42, 0.25)  # the last 120: other forms
     full = build_corpus(fixture_records, 2300, 42, 0.25)
     full_dev = {t for _, t in full.large.dev}
     assert {t for _, t in small.large.dev} <= full_dev
@@ -54,8 +55,13 @@ def test_normal_subset_is_seeded_and_inside_the_large_set(fixture_records):
 def test_form_problems_name_what_was_found():
     assert form_problem(GOOD) is None
     assert form_problem("").startswith("empty input")
-    assert form_problem(GOOD[:24]) == "4 lines; 五律 has 8"
-    assert form_problem("朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。") == "7 characters a line; 五律 has 5"
+    assert form_problem(GOOD[:24]) is None  # a 五绝's shape
+    assert form_problem(GOOD[:24], WULV) == "4 lines; 五律 has 8"
+    seven = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
+    assert form_problem(seven) is None and detect_form(seven).name == "七绝"
+    assert form_problem(seven, WULV) == "7 characters a line; 五律 has 5"
+    assert form_problem(GOOD[:36]) == "6 lines; a 绝句 has 4 and a 律诗 8"
+    assert form_problem("国破山河在否，城春草木深。") == "5/6 characters a line; regulated verse has 5 (五言) or 7 (七言) in every line"
     assert form_problem("Spring view").startswith("no Chinese characters")
     assert form_problem(GOOD[:-1] + "（注）。").startswith("'（）' is not part of a poem")
     assert form_problem(GOOD.replace("深。", "深，")).startswith("punctuation")
@@ -74,3 +80,44 @@ def test_bad_corpus_inputs(tmp_path, fixture_records):
     (tmp_path / "poet.tang.0.json").write_text(json.dumps({"id": "x"}), encoding="utf-8")
     with pytest.raises(TangshiError, match="is not a list of poems"):
         load_json_folder(tmp_path)
+
+
+def test_every_form_is_split_like_the_five_character_regulated_verse(fixture_corpus):
+    from tangshi.corpus import detect_form
+
+    assert set(fixture_corpus.forms) == {"五绝", "七绝", "七律"}
+    for name, form_set in fixture_corpus.forms.items():
+        texts = [t for _, t in form_set.split.train + form_set.split.dev]
+        assert texts and all(detect_form(t).name == name for t in texts)
+        assert form_set.stats["kept"] == len(texts) == len(set(texts))
+        assert fixture_corpus.stats["forms"][name]["dev"] == len(form_set.split.dev) > 0
+    assert fixture_corpus.stats["forms"]["五律"]["dev"] == len(fixture_corpus.large.dev)
+
+
+def test_a_jueju_half_of_a_dev_lushi_never_reaches_training():
+    """A 绝句 that near-duplicates a 律诗 takes the 律诗's side: left out of both splits beside a dev poem."""
+    from tangshi.corpus import build_form_set, poem_lines
+    from tangshi.forms import BY_NAME
+
+    lushi = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。" * 2
+    half = lushi[:32]
+    other = "月落乌啼霜满天，江枫渔火对愁眠。姑苏城外寒山寺，夜半钟声到客船。"
+    records = [(str(i), {"paragraphs": [t]}) for i, t in enumerate([half, other, other.replace("客船", "钓船")])]
+    anchors = [("dev", poem_lines(lushi))]
+    extra = [(str(10 + i), {"paragraphs": [t]}) for i, t in enumerate(SEVEN_JUE)]
+    result = build_form_set(records + extra, BY_NAME["七绝"], 42, 0.25, anchors)
+    kept = [t for _, t in result.split.train + result.split.dev]
+    assert half not in kept and half in [t for _, t in result.dev_twins]
+    assert result.stats["near_other_form_dev"] == 1
+    # the variant reading 钓船 groups with 客船: one kept, the other beside it
+    assert (other in kept) != (other.replace("客船", "钓船") in kept)
+
+
+SEVEN_JUE = [
+    "秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。",
+    "渭城朝雨浥轻尘，客舍青青柳色新。劝君更尽一杯酒，西出阳关无故人。",
+    "故人西辞黄鹤楼，烟花三月下扬州。孤帆远影碧空尽，唯见长江天际流。",
+    "独在异乡为异客，每逢佳节倍思亲。遥知兄弟登高处，遍插茱萸少一人。",
+    "少小离家老大回，乡音无改鬓毛衰。儿童相见不相识，笑问客从何处来。",
+    "葡萄美酒夜光杯，欲饮琵琶马上催。醉卧沙场君莫笑，古来征战几人回。",
+]

@@ -52,16 +52,20 @@ def test_no_variant_reading_crosses_the_split(fixture_records):
     assert normal <= {t for _, t in corpus.large.dev}  # the normal set lies inside the large one
 
 
-def test_verse_keeps_five_character_poems_of_any_length_minus_dev(raw_dir, fixture_corpus, fixture_verse):
+def test_verse_keeps_five_and_seven_character_poems_of_any_length_minus_dev(raw_dir, fixture_corpus, fixture_verse):
     texts = [t for _, t in fixture_verse.poems]
     assert all(verse_rejection(t) is None for t in texts)
     assert {len(poem_lines(t)) for t in texts} > {4, 8}  # 绝句, 律诗 and longer
+    assert {len(poem_lines(t)[0]) for t in texts} == {5, 7}
     assert fixture_verse.stats["by_dynasty"]["song"] > 0 and fixture_verse.stats["removed_for_dev_overlap"] > 0
-    by_lines = fixture_verse.stats["by_lines"]["tang"]
+    by_lines = fixture_verse.stats["by_lines"]["tang_5"]
     assert list(by_lines) == ["2", "4", "6", "8", "10-12", "14-20", "22-40", "42+"] and by_lines["8"] > by_lines["4"] > 0
-    dev = LineIndex(poem_lines(t) for t in fixture_corpus.dev_related())
-    assert not any(dev.near(poem_lines(t)) for t in texts)  # no dev poem and no near-twin of one
-    assert {t for _, t in fixture_corpus.large.train} <= set(texts)  # the Tang train poems are in it
+    assert all(fixture_verse.stats["by_form"][name] > 0 for name in ("五绝", "七绝", "五律", "七律"))
+    assert verse_rejection("国破山河在，城春草木深。感时花溅泪时，恨别鸟惊心。") == "line_length"  # mixed line lengths
+    dev = LineIndex(poem_lines(t) for t in fixture_corpus.all_dev_related())
+    assert not any(dev.near(poem_lines(t)) for t in texts)  # no dev poem of any form and no near-twin of one
+    train = [t for _, t in fixture_corpus.large.train] + [t for f in fixture_corpus.forms.values() for _, t in f.split.train]
+    assert set(train) <= set(texts)  # the Tang train poems of every form are in it
 
 
 def test_verse_excludes_a_variant_reading_of_a_dev_poem():
@@ -79,6 +83,8 @@ def test_verse_encoding_and_pieces():
     assert offsets.tolist() == [0, 50, 50 + 122] and ids[0] == vocab.bos and ids[49] == vocab.eos
     pieces = cut_pieces(ids, offsets)
     assert pieces.lengths.tolist() == [50, 49, 49, 26] and pieces.widths.tolist() == [50, 50, 50, 26]
+    qilv = "风急天高猿啸哀，渚清沙白鸟飞回。" * 4  # a 七律's 66 tokens stay one piece
+    assert cut_pieces(*encode_verse(vocab, [qilv])).lengths.tolist() == [66]
     # every token after a poem's first is predicted exactly once
     predicted = np.concatenate([np.arange(s + 1, s + n) for s, n in zip(pieces.starts, pieces.lengths)])
     assert sorted(predicted.tolist()) == [i for i in range(len(ids)) if i not in (0, 50)]

@@ -1,13 +1,16 @@
-"""The verse corpus: every Tang and Song poem written wholly in five-character lines, minus dev.
+"""The verse corpus: every Tang and Song poem written wholly in five- or wholly in seven-character lines,
+minus dev.
 
-五绝, 五律, 五排 and 五古 alike (about 112,000 poems, 6 M characters), filtered,
-simplified and deduplicated like the 五律 corpus (exact, then near-duplicates),
-minus every poem that is, or near-duplicates, a dev poem of the large 五律 set
-or one of its variant readings, so that neither dev perplexity is flattered.
-It is what the poet reads before it reads the Tang 五律 themselves.
+绝句, 律诗, 排律 and 古体 alike, filtered, simplified and deduplicated like the
+五律 corpus (exact, then near-duplicates), minus every poem that is, or
+near-duplicates, a dev poem of any form's Tang split (五绝, 七绝, 五律, 七律) or
+one of its variant readings, so that no dev perplexity is flattered. It is what
+the poet reads before it reads the Tang regulated verse itself.
 
 Stored encoded with the pipeline's dictionary: one stream of ids, `*` and `$`
-around each poem, and the offset where each poem starts.
+around each poem, the offset where each poem starts, and the form each poem
+has the shape of (an index into forms.FORMS, or -1): a poet trained on every
+form starts those poems with the form's token instead of `*`.
 """
 
 from collections import Counter
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .corpus import poem_lines, unique_poems, verse_rejection
+from .forms import FORMS, form_of_shape
 from .dedup import LineIndex, group_near_duplicates
 from .errors import TangshiError
 from .vocab import Vocab
@@ -38,7 +42,7 @@ class Verse:
 
 
 def build_verse(records: dict[str, list[dict]], excluded: list[str]) -> Verse:
-    """The five-character verse of `records` (dynasty -> raw records) minus poems near any `excluded` text."""
+    """The five- and seven-character verse of `records` (dynasty -> raw records) minus poems near any `excluded` text."""
     labelled = ((dynasty, record) for dynasty in DYNASTIES for record in records.get(dynasty, []))
     unique, rejected, duplicates = unique_poems(labelled, verse_rejection)
     guard = LineIndex(poem_lines(t) for t in excluded)
@@ -46,10 +50,11 @@ def build_verse(records: dict[str, list[dict]], excluded: list[str]) -> Verse:
     groups = group_near_duplicates([poem_lines(t) for _, t in clean])
     poems = [p for i, p in enumerate(clean) if groups[i] == i]
     if not poems:
-        raise TangshiError("no five-character verse left after removing dev poems: check corpus.source")
-    by_lines: dict[str, Counter] = {d: Counter() for d in DYNASTIES}
+        raise TangshiError("no five- or seven-character verse left after removing dev poems: check corpus.source")
+    by_lines: dict[str, Counter] = {f"{d}_{n}": Counter() for d in DYNASTIES for n in (5, 7)}
     for dynasty, text in poems:
-        by_lines[dynasty][line_bin(len(poem_lines(text)))] += 1
+        lines = poem_lines(text)
+        by_lines[f"{dynasty}_{len(lines[0])}"][line_bin(len(lines))] += 1
     stats = {
         "poems_read": sum(len(records.get(d, [])) for d in DYNASTIES),
         "rejected": {reason: rejected.get(reason, 0) for reason in VERSE_REASONS},
@@ -58,10 +63,18 @@ def build_verse(records: dict[str, list[dict]], excluded: list[str]) -> Verse:
         "near_duplicates_removed": len(clean) - len(poems),
         "poems": len(poems),
         "characters": sum(len(t) - len(t) // 6 for _, t in poems),
-        "by_dynasty": {d: sum(by_lines[d].values()) for d in DYNASTIES},
-        "by_lines": {d: {line_bin(lo): by_lines[d][line_bin(lo)] for lo, _ in LINE_BINS} for d in DYNASTIES},
+        "by_dynasty": {d: sum(sum(by_lines[f"{d}_{n}"].values()) for n in (5, 7)) for d in DYNASTIES},
+        "by_form": {f.name: sum(poem_form(t) == i for _, t in poems) for i, f in enumerate(FORMS)},
+        "by_lines": {k: {line_bin(lo): c[line_bin(lo)] for lo, _ in LINE_BINS} for k, c in by_lines.items()},  # tang_5: Tang 五言
     }
     return Verse(poems, stats)
+
+
+def poem_form(text: str) -> int:
+    """The index in FORMS of the form whose shape a verse poem has, or -1."""
+    lines = poem_lines(text)
+    form = form_of_shape(len(lines), len(lines[0]))
+    return FORMS.index(form) if form else -1
 
 
 def encode_verse(vocab: Vocab, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
