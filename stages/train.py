@@ -8,13 +8,14 @@ import numpy as np
 from tangshi.batching import cut_pieces
 from tangshi.distributed import launched_by_torchrun, relaunch
 from tangshi.errors import TangshiError, run_main
+from tangshi.forms import FORMS, lead_with_form_token, verse_with_form_tokens
 from tangshi.params import load_params
 from tangshi.poet import ModelConfig, TrainConfig
 from tangshi.train import train_variant
 from tangshi.vocab import Vocab
 
 EMBEDDING = Path("data/embedding.npy")
-VERSE = [Path("data/verse/ids.npy"), Path("data/verse/offsets.npy")]
+VERSE = [Path("data/verse/ids.npy"), Path("data/verse/offsets.npy"), Path("data/verse/forms.npy")]
 
 
 def main() -> None:
@@ -27,17 +28,25 @@ def main() -> None:
     if processes > 1 and not launched_by_torchrun():
         relaunch(processes, [__file__, variant])
     model = ModelConfig(**models[variant])
-    inputs = [Path(f"data/encoded/{model.corpus}/{split}.npy") for split in ("train", "dev")] + [EMBEDDING]
+    vocab = Vocab.load("data/vocab.json")
+    forms = FORMS if model.corpus == "forms" else None  # a poet of every form: each poem led by its form's token
+    folders = [f.folder for f in forms] if forms else [model.corpus]
+    inputs = [Path(f"data/encoded/{folder}/{split}.npy") for split in ("train", "dev") for folder in folders] + [EMBEDDING]
+    arrays = [np.load(p) for p in inputs[:-1]]
+    if forms:
+        arrays = [lead_with_form_token(a, f, len(vocab)) for a, f in zip(arrays, forms + forms)]
+    train_ids, dev_ids = arrays[: len(folders)], arrays[len(folders) :]
+    embedding = np.load(EMBEDDING)
     verse = None
     if model.verse_epochs:
         inputs += VERSE
-        verse = cut_pieces(*(np.load(p) for p in VERSE))
-    train_ids, dev_ids, embedding = (np.load(p) for p in inputs[:3])
+        ids, offsets, shapes = (np.load(p) for p in VERSE)
+        verse = cut_pieces(verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids, offsets)
     train = dict(params["train"])
     seed = train.pop("seed")  # initialisation, shuffling, dropout: the data stages keep the global seed
     summary = train_variant(
         variant, model, TrainConfig(**train), seed,
-        Vocab.load("data/vocab.json"), train_ids, dev_ids, embedding, inputs,
+        vocab, train_ids, dev_ids, embedding, inputs,
         Path("models") / variant, Path("dvclive") / variant, verse=verse,
     )
     print(f"train@{variant}: {summary}")

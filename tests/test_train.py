@@ -120,7 +120,22 @@ def test_poet_reads_the_verse_then_the_tang_poems(data, verse, tmp_path):
     config = json.loads((tmp_path / "models" / "poet" / "config.json").read_text())
     assert config["tie"] and config["corpus"] == "large" and config["verse_epochs"] == 1.5
     poet, _ = load_poet(tmp_path / "models" / "poet", data[0], device="cpu")
-    assert poet.model.out.weight is poet.model.embed.weight and poet._optimizer is None  # tied; loading builds no optimizer
+    assert not hasattr(poet.model, "out") and poet._optimizer is None  # tied: the head is the embedding; loading builds no optimizer
+
+
+def test_a_poet_of_every_form_reads_its_form_token_first(tiny_models):
+    from tangshi.forms import FORMS, form_token_id
+
+    poet, vocab = tiny_models["poets"]["poet"], tiny_models["vocab"]
+    assert poet.forms == FORMS and poet.model.embed.num_embeddings == len(vocab) + len(FORMS)
+    assert [poet.start_id(f) for f in FORMS] == [form_token_id(len(vocab), f) for f in FORMS] == list(range(len(vocab), len(vocab) + 4))
+    state = poet.init_state(2)
+    logits, _ = poet.step(__import__("torch").tensor([poet.start_id(FORMS[0]), poet.start_id(FORMS[3])]), state)
+    assert logits.shape == (2, len(vocab))  # form tokens are read, never predicted
+    assert not __import__("torch").allclose(logits[0], logits[1])  # and the form changes what comes next
+    config = json.loads((tiny_models["out"] / "models" / "poet" / "config.json").read_text())
+    assert config["forms"] == ["五绝", "七绝", "五律", "七律"] and config["embedding"] == "none"
+    assert tiny_models["poets"]["single"].start_id(FORMS[2]) == vocab.bos
 
 
 def test_killed_poet_resumes_across_the_phase_boundary(data, verse, tmp_path, monkeypatch, capsys):

@@ -1,12 +1,13 @@
-"""Training batches: sequences cut into pieces of at most 50 tokens, bucketed by length, shuffled per epoch.
+"""Training batches: sequences cut into pieces of at most 66 tokens, bucketed by length, shuffled per epoch.
 
-A Tang 五律 is one piece of 50 tokens (`*`, 48, `$`). A poem of the verse
-corpus longer than 8 lines is cut at line-pair boundaries into pieces of 8
-lines, each next piece starting with the `。` that ended the last, so every
-token but the first is predicted exactly once. Pieces are padded to their
-bucket's length (14, 26, 38 or 50: 2, 4, 6 or 8 lines) with PAD, which the
-loss ignores. Batches are the same for any number of processes: process r of
-w takes rows r, r+w, … of each.
+A Tang regulated poem is one piece: 26, 34, 50 or 66 tokens for a 五绝, 七绝,
+五律 or 七律 (`*` or its form token, the lines, `$`). A longer poem of the
+verse corpus is cut at line-pair boundaries into pieces of 48 tokens (8 lines
+of 5 or 6 of 7 characters), each next piece starting with the `。` that ended
+the last, so every token but the first is predicted exactly once. Pieces are
+padded to their bucket's length with PAD, which the loss ignores. Batches are
+the same for any number of processes: process r of w takes rows r, r+w, … of
+each.
 """
 
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 PAD = -1
-MAX_TOKENS = 50  # `*`, 8 lines of 6 tokens, `$`
-STEP = 48  # a cut piece moves on by 8 lines
-BUCKETS = (14, 26, 38, 50)
+MAX_TOKENS = 66  # a 七律: `*`, 8 lines of 8 tokens, `$`
+STEP = 48  # a cut piece moves on by 8 lines of 5 characters or 6 of 7: whole couplets either way
+BUCKETS = (14, 18, 26, 34, 38, 50, 66)  # 2, 4, 6, 8 lines of 5 characters; 2, 4, 6, 8 of 7 (50 is both)
 
 
 @dataclass
@@ -39,11 +40,13 @@ class Pieces:
         return int((self.lengths - 1).sum())
 
 
-def fixed_pieces(array: np.ndarray) -> Pieces:
-    """Each row of an (N, T) array of equal-length poems as one piece, never padded."""
-    n, t = array.shape
-    lengths = np.full(n, t, dtype=np.int64)
-    return Pieces(np.ascontiguousarray(array).reshape(-1), np.arange(n, dtype=np.int64) * t, lengths, lengths)
+def fixed_pieces(*arrays: np.ndarray) -> Pieces:
+    """Each row of (N, T) arrays of equal-length poems (T may differ between arrays) as one piece, never padded."""
+    ids = np.concatenate([np.ascontiguousarray(a).reshape(-1) for a in arrays])
+    lengths = np.concatenate([np.full(len(a), a.shape[1], dtype=np.int64) for a in arrays])
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    starts[1:] = np.cumsum(lengths)[:-1]
+    return Pieces(ids, starts, lengths, lengths)
 
 
 def cut_pieces(ids: np.ndarray, offsets: np.ndarray) -> Pieces:

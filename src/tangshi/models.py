@@ -29,6 +29,8 @@ class PoetLSTM(nn.Module):
 
     With `tie`, the output layer shares the embedding's matrix (Press & Wolf 2017): the
     last hidden state is projected to the embedding's width first, when the two differ.
+    `start_tokens` more input rows follow the dictionary's: tokens that start a poem of
+    one form (forms.py), read but never predicted, so the output stays vocab_size wide.
     """
 
     def __init__(
@@ -43,15 +45,19 @@ class PoetLSTM(nn.Module):
         pretrained: np.ndarray | None = None,
         forget_bias: float = 0.0,
         tie: bool = False,
+        start_tokens: int = 0,
     ):
         super().__init__()
         choose("embedding mode", embedding, EMBEDDINGS)
         choose("torch implementation", impl, IMPLS[1:])
-        self.embed = nn.Embedding(vocab_size, embed_dim)
+        self.vocab_size = vocab_size
+        self.embed = nn.Embedding(vocab_size + start_tokens, embed_dim)
         if embedding != "none":
             if pretrained is None or pretrained.shape != (vocab_size, embed_dim):
                 raise TangshiError("a pretrained embedding of shape (vocab, dim) is needed: run `dvc repro embed`")
-            self.embed.weight.data.copy_(torch.from_numpy(pretrained))
+            self.embed.weight.data[:vocab_size].copy_(torch.from_numpy(pretrained))
+        elif tie:  # random rows of unit norm, not N(0, 1) per entry: the first logits stay of order one
+            self.embed.weight.data.normal_(0.0, embed_dim**-0.5)
         self.embed.weight.requires_grad_(embedding != "frozen")
         self.drop = nn.Dropout(dropout)
         between = dropout if layers > 1 else 0.0
@@ -60,10 +66,11 @@ class PoetLSTM(nn.Module):
         else:
             self.lstm = HandLSTM(embed_dim, hidden, layers, dropout=between)
         self.proj = nn.Linear(hidden, embed_dim, bias=False) if tie and hidden != embed_dim else None
-        self.out = nn.Linear(embed_dim if tie else hidden, vocab_size)
         self.tie = tie
-        if tie:
-            self.out.weight = self.embed.weight
+        if tie:  # the output layer is the embedding's first vocab_size rows and a bias of its own
+            self.out_bias = nn.Parameter(torch.zeros(vocab_size))
+        else:
+            self.out = nn.Linear(hidden, vocab_size)
         self.reset_weights(forget_bias)
 
     @torch.no_grad()
@@ -79,13 +86,17 @@ class PoetLSTM(nn.Module):
                     p[H : 2 * H] = forget_bias
         if self.proj is not None:
             self.proj.weight.normal_(0.0, math.sqrt(2.0 / H))
-        if not self.tie:
+        if self.tie:
+            self.out_bias.zero_()
+        else:
             self.out.weight.normal_(0.0, math.sqrt(2.0 / H))
-        self.out.bias.zero_()
+            self.out.bias.zero_()
 
     def head(self, y: torch.Tensor) -> torch.Tensor:
         """Logits from the last layer's hidden states."""
-        return self.out(y if self.proj is None else self.proj(y))
+        if self.tie:
+            return nn.functional.linear(y if self.proj is None else self.proj(y), self.embed.weight[: self.vocab_size], self.out_bias)
+        return self.out(y)
 
     def forward(self, ids: torch.Tensor, state=None):
         x = self.drop(self.embed(ids))
@@ -100,7 +111,7 @@ class PoetLSTM(nn.Module):
         batch will feed more tokens than the dictionary holds, project every
         dictionary entry once into a (V, 4H) table and look rows up instead.
         """
-        zeros = [self.out.weight.new_zeros(batch, self.lstm.hidden_size) for _ in range(self.lstm.num_layers)]
+        zeros = [self.embed.weight.new_zeros(batch, self.lstm.hidden_size) for _ in range(self.lstm.num_layers)]
         table = None
         if batch * steps > self.embed.num_embeddings:
             w_ih, _, b_ih, b_hh = layer_weights(self.lstm, 0)

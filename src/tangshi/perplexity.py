@@ -23,6 +23,15 @@ def perplexities(nll: np.ndarray, ids: np.ndarray, vocab: Vocab) -> tuple[float,
     return exp_or_inf(nll.mean()), exp_or_inf(nll[mask].mean())
 
 
+def pooled_perplexities(nlls: list[np.ndarray], sets: list[np.ndarray], vocab: Vocab) -> tuple[float, float]:
+    """perplexities() over several sets of poems of different lengths (several forms) pooled token by token."""
+    if len(sets) == 1:
+        return perplexities(nlls[0], sets[0], vocab)
+    nll = np.concatenate([n.reshape(-1) for n in nlls])
+    mask = np.concatenate([char_mask(vocab, ids[:, 1:]).reshape(-1) for ids in sets])
+    return exp_or_inf(nll.mean()), exp_or_inf(nll[mask].mean())
+
+
 def exp_or_inf(mean_nll: float) -> float:
     mean_nll = float(mean_nll)
     return math.exp(mean_nll) if mean_nll < 700 else math.inf

@@ -15,6 +15,7 @@ import torch
 
 from .batching import PAD
 from .errors import TangshiError
+from .forms import FORMS, WULV, Form, form_token_id
 from .models import EMBEDDINGS, IMPLS, PoetLSTM
 from .numpy_lstm import NumpyLSTM, init_params
 from .optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
@@ -23,7 +24,8 @@ from .params import choose
 EVAL_BATCH = 256
 
 
-CORPORA = ("normal", "large")
+CORPORA = ("normal", "large", "forms")  # forms: the Tang 五绝, 七绝, 五律 (large) and 七律, each poem led by its form's token
+MODEL_EMBEDDINGS = ("train",) + EMBEDDINGS  # train: as train.embedding says
 SCHEDULES = ("constant", "cosine")
 
 
@@ -36,13 +38,15 @@ class ModelConfig:
     hidden: int
     dropout: float
     tie: bool = False  # share the embedding matrix with the output layer
-    corpus: str = "normal"  # the Tang 五律 set it trains and stops early on
+    corpus: str = "normal"  # the Tang set it trains and stops early on
     verse_epochs: float = 0.0  # epochs over the verse corpus first (may end in a partial one)
     schedule: str = "constant"  # cosine: lr decays to lr/10 over the verse epochs, fine-tuning goes on at lr/10
+    embedding: str = "train"  # how the embedding starts and learns: train.embedding's way, or finetune/frozen/none
 
     def __post_init__(self):
         choose("model implementation", self.impl, IMPLS)
         choose("model corpus", self.corpus, CORPORA)
+        choose("model embedding", self.embedding, MODEL_EMBEDDINGS)
         choose("learning-rate schedule", self.schedule, SCHEDULES)
         if self.impl == "numpy" and (self.layers != 1 or self.tie or self.verse_epochs):
             raise TangshiError("the NumPy LSTM is the report's: one layer, untied, no verse epochs (layers: 1, tie: false, verse_epochs: 0)")
@@ -50,6 +54,8 @@ class ModelConfig:
             raise TangshiError(f"bad model sizes {asdict(self)}: layers, hidden >= 1, 0 <= dropout < 1, verse_epochs >= 0")
         if not isinstance(self.tie, bool):
             raise TangshiError(f"tie must be true or false, not {self.tie!r}")
+        if self.impl == "numpy" and self.corpus == "forms":
+            raise TangshiError("the NumPy LSTM reads the 五律 sets alone: corpus normal or large")
         if self.schedule == "cosine" and not self.verse_epochs:
             raise TangshiError("schedule cosine decays over the verse epochs: give verse_epochs > 0 or use constant")
 
@@ -112,6 +118,10 @@ class TorchPoet:
         self.train_cfg = train
         self.trained = self.model  # what train_step runs: the model, maybe compiled or wrapped by DDP
         self._optimizer = None
+
+    def start_id(self, form: Form) -> int:
+        """The input id that starts a poem of `form`: its form token for a poet of every form, else `*` (0)."""
+        return start_id(self.model.vocab_size, form, self.model.embed.num_embeddings > self.model.vocab_size)
 
     @property
     def optimizer(self) -> torch.optim.Optimizer:
@@ -195,6 +205,9 @@ class NumpyPoet:
     def set_lr(self, lr: float) -> None:
         self.optimizer.lr = lr
 
+    def start_id(self, form: Form) -> int:
+        return start_id(len(self.lstm.embedding), form, False)  # the NumPy LSTM knows `*` alone
+
     def train_step(self, ids: np.ndarray) -> float:
         if (ids < 0).any():
             raise TangshiError("the NumPy LSTM trains on Tang 五律 alone, never on padded verse: set verse_epochs: 0")
@@ -244,21 +257,35 @@ class NumpyPoet:
         raise TangshiError("the NumPy LSTM trains in one process: set train.processes to 1 for it")
 
 
+def start_id(vocab_size: int, form: Form, form_tokens: bool) -> int:
+    """`*` (id 0, the dictionary's first token) or, for a poet trained on every form, the form's own token."""
+    return form_token_id(vocab_size, form) if form_tokens else 0
+
+
+def embedding_mode(model: ModelConfig, train: TrainConfig) -> str:
+    return train.embedding if model.embedding == "train" else model.embedding
+
+
 def build_poet(model: ModelConfig, train: TrainConfig, embedding: np.ndarray, seed: int, device: torch.device | None = None):
-    """A freshly initialised poet for a vocabulary of embedding.shape[0] tokens."""
+    """A freshly initialised poet for a vocabulary of embedding.shape[0] tokens (and the form tokens of corpus forms)."""
     vocab_size, embed_dim = embedding.shape
+    mode = embedding_mode(model, train)
     if model.impl == "numpy":
         rng = np.random.default_rng(seed)
-        if train.embedding == "none":  # fixed random vectors instead of pretrained ones
+        if mode == "none":  # fixed random vectors instead of pretrained ones
             embedding = rng.standard_normal(embedding.shape).astype(np.float32)
         params = init_params(embed_dim, model.hidden, vocab_size, train.forget_bias, rng)
-        return NumpyPoet(NumpyLSTM(params, embedding), train)
+        poet = NumpyPoet(NumpyLSTM(params, embedding), train)
+        poet.forms = (WULV,)
+        return poet
     torch.manual_seed(seed)
     net = PoetLSTM(
         vocab_size, embed_dim, model.hidden, model.layers, model.dropout, model.impl,
-        train.embedding, embedding, train.forget_bias, model.tie,
+        mode, embedding, train.forget_bias, model.tie, len(FORMS) if model.corpus == "forms" else 0,
     )
-    return TorchPoet(net, train, device or resolve_device(train.device))
+    poet = TorchPoet(net, train, device or resolve_device(train.device))
+    poet.forms = FORMS if model.corpus == "forms" else (WULV,)  # the forms it writes
+    return poet
 
 
 def all_token_nll(poet, ids: np.ndarray, batch: int = EVAL_BATCH) -> np.ndarray:

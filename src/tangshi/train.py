@@ -26,8 +26,9 @@ from .batching import Pieces, batch_count, epoch_batches, fixed_pieces, gather
 from .checkpoint import load_torch, save_torch
 from .distributed import barrier, init as init_distributed, mean_over_ranks
 from .errors import TangshiError
-from .perplexity import perplexities
-from .poet import ModelConfig, TrainConfig, all_token_nll, build_poet, resolve_device
+from .perplexity import pooled_perplexities
+from .forms import FORMS, WULV
+from .poet import ModelConfig, TrainConfig, all_token_nll, build_poet, embedding_mode, resolve_device
 from .vocab import Vocab
 
 # Params that do not change the trajectory of a run, so a checkpoint may resume across them.
@@ -35,7 +36,7 @@ RESUMABLE_ACROSS = ("epochs", "patience", "device", "compile")
 # A checkpoint made by other training code is not resumed either.
 TRAINING_CODE = (
     "train.py", "poet.py", "models.py", "cell.py", "numpy_lstm.py", "optim.py", "perplexity.py", "distributed.py",
-    "batching.py",
+    "batching.py", "forms.py",
 )
 
 
@@ -62,7 +63,7 @@ class Curriculum:
     """Which data, how much of it and at what learning rate each epoch trains.
 
     Epochs 1 … ⌈verse_epochs⌉ read the verse corpus (the last may be a partial
-    epoch); the epochs after read the variant's Tang 五律 train split, at most
+    epoch); the epochs after read the variant's Tang train split, at most
     train.epochs of them, and only they may stop early.
     """
 
@@ -109,12 +110,13 @@ class Curriculum:
 
 def train_variant(
     variant: str, model_cfg: ModelConfig, train_cfg: TrainConfig, seed: int, vocab: Vocab,
-    train_ids: np.ndarray, dev_ids: np.ndarray, embedding: np.ndarray, inputs: list[Path],
-    model_dir: Path, live_dir: Path, progress: bool = True, verse: Pieces | None = None,
+    train_ids: np.ndarray | list[np.ndarray], dev_ids: np.ndarray | list[np.ndarray], embedding: np.ndarray,
+    inputs: list[Path], model_dir: Path, live_dir: Path, progress: bool = True, verse: Pieces | None = None,
 ) -> dict:
     """Train one variant to completion (or early stop); return its summary.
 
-    `train_ids`/`dev_ids` are the variant's Tang 五律 split; `verse`, the verse corpus
+    `train_ids`/`dev_ids` are the variant's Tang split, one (N, T) array, or one per form
+    (a poet of every form: dev perplexity pools their tokens); `verse`, the verse corpus
     its first epochs read when model_cfg.verse_epochs > 0. Under torchrun every
     process runs this with the same arguments; each trains on its share of every
     global batch and rank 0 alone writes files.
@@ -127,14 +129,17 @@ def train_variant(
         )
     if model_cfg.verse_epochs and verse is None:
         raise TangshiError(f"train@{variant} reads the verse corpus first (verse_epochs > 0): run `dvc repro verse`")
-    plan = Curriculum(model_cfg, train_cfg, fixed_pieces(train_ids), verse if model_cfg.verse_epochs else None)
+    train_sets = [train_ids] if isinstance(train_ids, np.ndarray) else list(train_ids)
+    dev_sets = [dev_ids] if isinstance(dev_ids, np.ndarray) else list(dev_ids)
+    plan = Curriculum(model_cfg, train_cfg, fixed_pieces(*train_sets), verse if model_cfg.verse_epochs else None)
     poet = build_poet(model_cfg, train_cfg, embedding, seed, device)
     if ranks.distributed:
         poet.distribute()
     stamp = fingerprint(variant, model_cfg, train_cfg, seed, vocab, inputs)
     config = {
         "variant": variant, **asdict(model_cfg), "embed_dim": int(embedding.shape[1]), "vocab_size": len(vocab),
-        "vocab_digest": vocab.digest(), "embedding": train_cfg.embedding, "forget_bias": train_cfg.forget_bias,
+        "vocab_digest": vocab.digest(), "embedding": embedding_mode(model_cfg, train_cfg), "forget_bias": train_cfg.forget_bias,
+        "forms": [f.name for f in FORMS] if model_cfg.corpus == "forms" else [WULV.name],
         "fingerprint": stamp, "parameters": poet.parameter_count(),
     }
     last_path, best_path = model_dir / "last.pt", model_dir / "best.pt"
@@ -178,8 +183,8 @@ def train_variant(
             step += 1
             bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
         seconds = time.perf_counter() - began
-        train_ppl, train_ppl_chars = perplexities(all_token_nll(poet, train_ids), train_ids, vocab)
-        dev_ppl, dev_ppl_chars = perplexities(all_token_nll(poet, dev_ids), dev_ids, vocab)
+        train_ppl, train_ppl_chars = pooled_perplexities([all_token_nll(poet, s) for s in train_sets], train_sets, vocab)
+        dev_ppl, dev_ppl_chars = pooled_perplexities([all_token_nll(poet, s) for s in dev_sets], dev_sets, vocab)
         check_finite(variant, "dev perplexity", dev_ppl, epoch, train_cfg.lr)
         row = {
             "epoch": epoch, "phase": plan.phase(epoch), "fraction": plan.fraction(epoch), "lr": plan.lr(step - 1),
