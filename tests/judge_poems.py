@@ -38,3 +38,30 @@ BREAKS = {  # rule -> a real poem that breaks it under the standard verdict (and
     # 太宗《帝京篇》其二 rhymes on 仄 (辇 篆 卷 典): a 仄韵 poem breaks even_ping, and with it rhyme and more
     "even_ping": "岩廊罢机务，崇文聊驻辇。玉匣启龙图，金绳披凤篆。韦编断仍续，缥帙舒还卷。对此乃淹留，欹案观坟典。",
 }
+
+# The other three forms (王力《诗词格律》's examples among them): anthology poems the standard verdict must pass,
+# with the form and pattern it must read
+FORM_PASSES = {
+    "登鹳雀楼": ("白日依山尽，黄河入海流。欲穷千里目，更上一层楼。", "五绝", "仄起不入韵"),
+    "相思": ("红豆生南国，春来发几枝。愿君多采撷，此物最相思。", "五绝", "仄起不入韵"),
+    "八阵图": ("功盖三分国，名成八阵图。江流石不转，遗恨失吞吴。", "五绝", "仄起不入韵"),
+    "早发白帝城": ("朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。", "七绝", "平起入韵"),
+    "枫桥夜泊": ("月落乌啼霜满天，江枫渔火对愁眠。姑苏城外寒山寺，夜半钟声到客船。", "七绝", "仄起入韵"),
+    "出塞": ("秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。", "七绝", "平起入韵"),
+    "登高": ("风急天高猿啸哀，渚清沙白鸟飞回。无边落木萧萧下，不尽长江滚滚来。"
+             "万里悲秋常作客，百年多病独登台。艰难苦恨繁霜鬓，潦倒新停浊酒杯。", "七律", "仄起入韵"),
+    "蜀相": ("丞相祠堂何处寻，锦官城外柏森森。映阶碧草自春色，隔叶黄鹂空好音。"
+             "三顾频烦天下计，两朝开济老臣心。出师未捷身先死，长使英雄泪满襟。", "七律", "仄起入韵"),
+    "闻官军收河南河北": ("剑外忽传收蓟北，初闻涕泪满衣裳。却看妻子愁何在，漫卷诗书喜欲狂。"
+                  "白日放歌须纵酒，青春作伴好还乡。即从巴峡穿巫峡，便下襄阳向洛阳。", "七律", "仄起不入韵"),
+}
+FORM_BREAKS = {  # famous poems that are not regular, and where the standard verdict says so
+    # 王维《鹿柴》: a 古绝 rhyming on 仄 (响, 上)
+    "鹿柴": ("空山不见人，但闻人语响。返景入深林，复照青苔上。", {"rhyme": [1, 3], "even_ping": [1, 3], "odd_ze": [2], "dui": [3]}),
+    # 王维《送元二使安西》: 劝君 after 客舍 breaks 粘 (折腰体)
+    "送元二使安西": ("渭城朝雨浥轻尘，客舍青青柳色新。劝君更尽一杯酒，西出阳关无故人。", {"nian": [2]}),
+    # 崔颢《黄鹤楼》: 黄鹤一去不复返 (six 仄) is 拗 beyond any accepted variant; its 粘对 hold. Its first line
+    # passes as 对句相救: the lexicon gives 乘 (chéng/shèng) either tone, and 空 in the next line rescues it
+    "黄鹤楼": ("昔人已乘黄鹤去，此地空余黄鹤楼。黄鹤一去不复返，白云千载空悠悠。"
+             "晴川历历汉阳树，芳草萋萋鹦鹉洲。日暮乡关何处是，烟波江上使人愁。", {"line_types": [2]}),
+}

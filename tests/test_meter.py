@@ -4,15 +4,16 @@ import pytest
 
 from tangshi.corpus import load_json_folder
 from tangshi.corpus import poem_lines
+from tangshi.forms import BY_NAME, WULV
 from tangshi.meter import (
-    ACCEPTED, EITHER, PING, RULES, ZE, ToneLexicon, annotated_pairs, build_lexicon, classify_line, commonest_causes,
+    ACCEPTED, EITHER, PING, RULES, ZE, form_patterns, long_line, ToneLexicon, annotated_pairs, build_lexicon, classify_line, commonest_causes,
     has_gu_ping, has_san_ping_wei, judge, lexicon_agreement, line_notes, line_type, ping_rhyme_groups, rule_rates,
     variant_rates,
 )
 from tangshi.quality import copy_rates, distinct_n, repeat_rate
 
 from .conftest import ROOT
-from .judge_poems import BREAKS, FLAGGED, PASSES, VARIANT_LINES
+from .judge_poems import BREAKS, FLAGGED, FORM_BREAKS, FORM_PASSES, PASSES, VARIANT_LINES
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,9 @@ def test_spring_view_tones_and_rhyme(lexicon):
 
 def test_form_needs_shape_and_dictionary(lexicon):
     seven = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
-    assert judge(seven, lexicon).passed == {r: False for r in RULES}
+    assert judge(seven, lexicon, form=WULV).passed == {r: False for r in RULES}  # asked for a 五律, it is a 七绝
+    assert judge(seven, lexicon).form.name == "七绝" and judge(seven, lexicon).meter_valid
+    assert judge("白日依山尽，黄河入海流。", lexicon).passed == {r: False for r in RULES}  # 2 lines: no form
     assert not judge(PASSES["春望"][:-1] + "，", lexicon).passed["form"]
     assert judge("*" + PASSES["春望"] + "$", lexicon).meter_valid  # the report's *…$ form is accepted
 
@@ -163,3 +166,42 @@ def test_set_measures():
     assert repeat_rate(["山山山山山，" * 8]) == pytest.approx(39 / 40)
     rates = copy_rates([PASSES["春望"], PASSES["武德"]], [PASSES["春望"]])
     assert rates == {"copied_lines": 0.5, "copied_poems": 0.5}
+
+
+@pytest.mark.parametrize("title", FORM_PASSES)
+def test_famous_poems_of_every_form_pass(lexicon, title):
+    poem, form, pattern = FORM_PASSES[title]
+    j = judge(poem, lexicon)
+    assert j.form.name == form and j.meter_valid and j.failed() == [], j.tones
+    assert j.pattern == pattern and j.rhyme_group is not None
+
+
+@pytest.mark.parametrize("title", FORM_BREAKS)
+def test_famous_irregular_poems_are_flagged_where_they_break(lexicon, title):
+    poem, broken = FORM_BREAKS[title]
+    assert judge(poem, lexicon).broken == broken
+
+
+def test_seven_character_lines_are_the_five_with_a_head_of_the_opposite_tone():
+    assert [long_line(k) for k in "ABCD"] == ["平平仄仄平平仄", "仄仄平平仄仄平", "仄仄平平平仄仄", "平平仄仄仄平平"]
+    # 仄起 names a 五言 poem by its first line's 仄 second character; the same sequence opens 七言 with 平
+    assert form_patterns(BY_NAME["七律"])["平起入韵"] == "DBCDABCD" and form_patterns(BY_NAME["五绝"])["仄起入韵"] == "DBCD"
+
+
+def test_seven_character_rules_sit_in_the_core_and_the_head(lexicon):
+    line = lambda tones: classify_line(tones, None, ACCEPTED, PING)  # noqa: E731 - an even line
+    assert line("仄仄平平仄仄平") == ("B", None)
+    assert line("仄仄仄平平仄平") == ("B", "孤平拗救")  # the 五言 rescue, two places on
+    assert line("平平平平仄仄平") == (None, None)  # second and fourth characters share a tone: 二四不分明
+    assert has_gu_ping("仄仄仄平仄仄平") and not has_gu_ping("仄仄平平仄仄平")
+    assert has_san_ping_wei("仄仄平仄平平平")
+
+
+def test_broken_copies_of_famous_poems_fail_on_the_right_rule_and_line(lexicon):
+    lines = FORM_PASSES["登高"][0].replace("。", "，").split("，")[:-1]
+    swapped = lines[:2] + [lines[3], lines[2]] + lines[4:]  # lines 3 and 4 swapped: the out-line ends 平
+    text = "".join(line + ("，" if i % 2 == 0 else "。") for i, line in enumerate(swapped))
+    j = judge(text, lexicon)
+    assert j.form.name == "七律" and {"odd_ze", "even_ping"} <= set(j.failed()) and 2 in j.broken["odd_ze"]
+    jue = FORM_PASSES["枫桥夜泊"][0].replace("客船", "客舍")  # the last rhyme turned 仄
+    assert set(judge(jue, lexicon).failed()) >= {"even_ping"} and judge(jue, lexicon).broken["even_ping"] == [3]

@@ -1,4 +1,4 @@
-"""The 格律 judge of 五言律诗: tones, rhyme, line patterns, 对, 粘, 孤平, 三平尾.
+"""The 格律 judge of regulated verse (五绝, 七绝, 五律, 七律): tones, rhyme, line patterns, 对, 粘, 孤平, 三平尾.
 
 The rules follow 王力《诗词格律》 (and his 《汉语诗律学》): four line types
 (仄仄平平仄, 平平仄仄平, 平平平仄仄, 仄仄仄平平), positions 1 and 3 free
@@ -7,6 +7,12 @@ between couplets judged by each line's second character; and the accepted 拗
 variants of VARIANTS. A line that fits no type is flagged on that line alone:
 粘 and 对 do not depend on it. The `strict` verdict is the judge before these
 rules (粘对 by the second and fourth characters, no variants), kept to compare.
+
+七言 lines are the 五言 types with two characters of the opposite tone in front
+(仄仄平平仄 → 平平仄仄平平仄): the last five characters are judged as a 五言 line
+(孤平, 三平尾 and the variants included), and the second character must differ
+in tone from the fourth (二四分明). A 绝句 is the first four lines of a 律诗's
+pattern: 粘 between its couplets, 对 within each, rhyme on lines 2 and 4.
 
 Tones come from the corpus's own strains annotations (平/仄 for every
 character of every Tang poem), keyed by simplified character: the majority
@@ -26,15 +32,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import POEM_LEN, poem_lines, poem_text, rejection, to_simplified
+from .corpus import detect_form, poem_lines, poem_text, to_simplified
 from .errors import TangshiError
+from .forms import WULV, Form
 from .params import choose
 
 PING, ZE, EITHER = "平", "仄", "*"
 
 # The four line types of 五言 regulated verse (position 1 and 3 free, see LINE_STRICT).
 LINE_TYPES = {"A": "仄仄平平仄", "B": "平平仄仄平", "C": "平平平仄仄", "D": "仄仄仄平平"}
-# The four standard 五律 patterns: 平起/仄起, first line rhyming (入韵) or not.
+# The four standard 五律 patterns: 平起/仄起, first line rhyming (入韵) or not, as sequences of line types.
+# A 绝句 takes the first four lines; a 七言 poem the same sequence, its lines lengthened (see form_patterns).
 PATTERNS = {
     "仄起不入韵": "ABCDABCD",
     "仄起入韵": "DBCDABCD",
@@ -152,16 +160,48 @@ def fits(tone: str, wanted: str) -> bool:
     return tone == EITHER or wanted == EITHER or tone == wanted
 
 
+def strict_positions(chars: int) -> tuple[int, ...]:
+    """The positions the strict verdict fixes: the second, fourth (and sixth) characters and the last."""
+    return tuple(range(1, chars - 1, 2)) + (chars - 1,)
+
+
+def full_pattern(kind: str, chars: int) -> str:
+    return LINE_TYPES[kind] if chars == 5 else long_line(kind)
+
+
 def line_type(tones: str) -> str | None:
-    """The line type (A-D) whose strict positions 2, 4, 5 the tones fit, or None."""
-    for name, pattern in LINE_TYPES.items():
-        if all(fits(tones[i], pattern[i]) for i in (1, 3, 4)):
+    """The line type (A-D) whose strict positions (2, 4, 5 of 五言; 2, 4, 6, 7 of 七言) the tones fit, or None."""
+    for name in LINE_TYPES:
+        if fits_type(tones, name):
             return name
     return None
 
 
+def opposite(tone: str) -> str:
+    return {PING: ZE, ZE: PING}.get(tone, EITHER)
+
+
+def long_line(kind: str) -> str:
+    """The 七言 pattern of a line type: the 五言 pattern with two characters of the opposite tone in front."""
+    five = LINE_TYPES[kind]
+    return opposite(five[0]) * 2 + five
+
+
+def form_patterns(form: Form) -> dict[str, str]:
+    """The form's standard patterns, name -> line types. 平起/仄起 is said by the first line's second
+    character, which a 七言 line has opposite to its 五言 core: so 仄起 for 五言 is 平起 for 七言."""
+    swap = {"平起": "仄起", "仄起": "平起"}
+    return {(name if form.chars == 5 else swap[name[:2]] + name[2:]): kinds[: form.lines] for name, kinds in PATTERNS.items()}
+
+
+def core(tones: str) -> str:
+    """The last five tones of a line: a 七言 line's 五言 core."""
+    return tones[-5:]
+
+
 def has_gu_ping(tones: str) -> bool:
-    """孤平: a 平-ending line whose only other 平 (possibly) stands alone before position 4."""
+    """孤平: a 平-ending line whose only other 平 (possibly) stands alone before position 4 (of its 五言 core)."""
+    tones = core(tones)
     if tones[4] != PING:
         return False
     maybe_ping = [i for i in range(4) if tones[i] != ZE]
@@ -169,7 +209,7 @@ def has_gu_ping(tones: str) -> bool:
 
 
 def has_san_ping_wei(tones: str) -> bool:
-    return all(t == PING for t in tones[2:])
+    return all(t == PING for t in core(tones)[2:])
 
 
 def classify_line(tones: str, next_tones: str | None, accepted: frozenset[str] = ACCEPTED,
@@ -180,14 +220,18 @@ def classify_line(tones: str, next_tones: str | None, accepted: frozenset[str] =
     `ending` the tone the line's place asks of its last character (平 for an even line, 仄 for lines 3, 5
     and 7, either for the first), so that an either-tone last character does not make an out-line a 平收
     type. A line that ends on the wrong tone is judged by its other positions: even_ping and odd_ze flag
-    the ending itself.
+    the ending itself. A 七言 line is judged by its 五言 core, and its second character must differ in tone
+    from its fourth.
     """
-    found = classify_as(tones, next_tones, accepted, [k for k, p in LINE_TYPES.items() if fits(p[4], ending)])
-    return found if found[0] or ending == EITHER else classify_as(tones, next_tones, accepted, list(LINE_TYPES))
+    # a 七言 line's head rules out the types whose second character it contradicts (二四分明)
+    kinds = [k for k in LINE_TYPES if len(tones) == 5 or fits(tones[1], opposite(LINE_TYPES[k][1]))]
+    found = classify_as(tones, next_tones, accepted, [k for k in kinds if fits(LINE_TYPES[k][4], ending)])
+    return found if found[0] or ending == EITHER else classify_as(tones, next_tones, accepted, kinds)
 
 
 def classify_as(tones: str, next_tones: str | None, accepted: frozenset[str], kinds: list[str]) -> tuple[str | None, str | None]:
-    """classify_line among the given line types."""
+    """classify_line among the given line types, by the 五言 core of the line (and of its partner)."""
+    tones, next_tones = core(tones), None if next_tones is None else core(next_tones)
     kind = next((k for k in kinds if all(fits(tones[i], LINE_TYPES[k][i]) for i in (1, 3, 4))), None)
     if kind == "B" and tones[0] == ZE and tones[2] == PING:
         return (kind, "孤平拗救") if "孤平拗救" in accepted else (None, None)
@@ -212,6 +256,7 @@ class LineVerdict:
 @dataclass
 class Judgement:
     poem: str
+    form: Form | None  # the form it was judged as; None: not well-formed as any of the four
     tones: list[str]  # one string of 平/仄/* per line
     rhyme_group: str | None
     passed: dict[str, bool]
@@ -236,29 +281,33 @@ class Judgement:
 
 
 def judge(poem: str, lexicon: ToneLexicon, dictionary=None, verdict: str = "standard",
-          accepted: frozenset[str] = ACCEPTED) -> Judgement:
-    """Check every rule of 五律 on `poem` (with punctuation); `dictionary` (a Vocab) also checks form.
+          accepted: frozenset[str] = ACCEPTED, form: Form | None = None) -> Judgement:
+    """Check every rule of the poem's form on `poem` (with punctuation); `dictionary` (a Vocab) also checks form.
 
-    `standard` judges 粘 and 对 by each line's second character and accepts the
-    variants in `accepted` (all of VARIANTS by default); `strict` is the judge
-    before them: 粘对 by the second and fourth characters, no variants.
+    The form is the one whose shape the poem has (4 or 8 lines of 5 or 7), or `form` when given (a poem
+    of another shape then fails every rule). `standard` judges 粘 and 对 by each line's second character and
+    accepts the variants in `accepted` (all of VARIANTS by default); `strict` is the judge before them: 粘对
+    by the second and fourth (and sixth) characters, no variants.
     """
     choose("verdict", verdict, VERDICTS)
     poem = poem.strip().lstrip("*").rstrip("$")
-    if len(poem) != POEM_LEN or rejection(poem) is not None:
-        return Judgement(poem, [], None, {r: False for r in RULES}, None, verdict)
+    shape = detect_form(poem)
+    if shape is None or (form is not None and shape != form):
+        return Judgement(poem, form, [], None, {r: False for r in RULES}, None, verdict)
+    form = shape
+    n = form.lines
     lines = poem_lines(poem)
     in_dictionary = dictionary is None or all(c in dictionary for line in lines for c in line)
     tones = ["".join(lexicon.tone(c) for c in line) for line in lines]
-    ends = [lines[i][-1] for i in (1, 3, 5, 7)]
-    shared = shared_rhyme_groups(ends)
-    for i in (0, 1, 3, 5, 7):  # a line end in the shared 平水韵 group has a 平 reading (多音字 such as 醒 忘 叹)
+    even_lines, odd_ends = list(range(1, n, 2)), list(range(2, n, 2))  # 0-based: lines 2, 4 … rhyme; 3, 5 … end 仄
+    shared = shared_rhyme_groups([lines[i][-1] for i in even_lines])
+    for i in [0] + even_lines:  # a line end in the shared 平水韵 group has a 平 reading (多音字 such as 醒 忘 叹)
         if ping_rhyme_groups().get(lines[i][-1], frozenset()) & shared:
             # even lines must rhyme, so they take it; the first line only may rhyme
-            tones[i] = tones[i][:4] + (PING if i else EITHER if tones[i][4] == ZE else tones[i][4])
+            tones[i] = tones[i][:-1] + (PING if i else EITHER if tones[i][-1] == ZE else tones[i][-1])
     if verdict == "strict":
         verdicts = [LineVerdict(t, line_type(t)) for t in tones]
-        positions = (1, 3)
+        positions = strict_positions(form.chars)[:-1]
     else:
         verdicts = []
         for i, t in enumerate(tones):
@@ -274,28 +323,28 @@ def judge(poem: str, lexicon: ToneLexicon, dictionary=None, verdict: str = "stan
         return all(tones[a][i] == EITHER or tones[b][i] == EITHER or (tones[a][i] == tones[b][i]) == same for i in positions)
 
     broken = {
-        "rhyme": [] if shared else [i for i in (1, 3, 5, 7)],
-        "even_ping": [i for i in (1, 3, 5, 7) if tones[i][4] == ZE],
-        "odd_ze": [i for i in (2, 4, 6) if tones[i][4] == PING],
+        "rhyme": [] if shared else even_lines,
+        "even_ping": [i for i in even_lines if tones[i][-1] == ZE],
+        "odd_ze": [i for i in odd_ends if tones[i][-1] == PING],
         "line_types": [i for i, line in enumerate(verdicts) if line.kind is None],
-        "dui": [i + 1 for i in (0, 2, 4, 6) if not agree(i, i + 1, False)],
-        "nian": [i + 1 for i in (1, 3, 5) if not agree(i, i + 1, True)],
+        "dui": [i + 1 for i in range(0, n, 2) if not agree(i, i + 1, False)],
+        "nian": [i + 1 for i in range(1, n - 1, 2) if not agree(i, i + 1, True)],
         "no_gu_ping": [i for i, t in enumerate(tones) if has_gu_ping(t)],
         "no_san_ping_wei": [i for i, t in enumerate(tones) if has_san_ping_wei(t)],
     }
     passed = {"form": in_dictionary, **{rule: not lines_ for rule, lines_ in broken.items()}}
     if verdict == "strict":
-        pattern = next((n for n, seq in PATTERNS.items() if all(fits_type(t, k) for t, k in zip(tones, seq))), None)
+        pattern = next((name for name, seq in form_patterns(form).items() if all(fits_type(t, k) for t, k in zip(tones, seq))), None)
     else:
         pattern = pattern_name(tones, bool(ping_rhyme_groups().get(lines[0][-1], frozenset()) & shared))
-    return Judgement(poem, tones, min(shared) if shared else None, passed, pattern, verdict, verdicts,
+    return Judgement(poem, form, tones, min(shared) if shared else None, passed, pattern, verdict, verdicts,
                      {r: v for r, v in broken.items() if v})
 
 
 RULE_FLAGS = {  # how a broken rule reads on the line it breaks on
     "rhyme": "does not rhyme with the other even lines",
     "even_ping": "ends 仄: an even line rhymes on 平",
-    "odd_ze": "ends 平: lines 3, 5 and 7 end 仄",
+    "odd_ze": "ends 平: the odd lines after the first end 仄",
     "line_types": "拗 · fits no line type",
     "dui": "失对: its second character has the tone of the line before",
     "nian": "失粘: its second character differs in tone from the line before",
@@ -323,11 +372,13 @@ def pattern_name(tones: list[str], first_rhymes: bool) -> str | None:
     second = tones[0][1] if tones[0][1] != EITHER else {PING: ZE, ZE: PING}.get(tones[1][1])
     if second is None:
         return None
-    return ("平起" if second == PING else "仄起") + ("入韵" if first_rhymes and tones[0][4] != ZE else "不入韵")
+    return ("平起" if second == PING else "仄起") + ("入韵" if first_rhymes and tones[0][-1] != ZE else "不入韵")
 
 
 def fits_type(tones: str, kind: str) -> bool:
-    return all(fits(tones[i], LINE_TYPES[kind][i]) for i in (1, 3, 4))
+    """Whether a line's tones fit a line type at the positions the strict verdict fixes."""
+    pattern = full_pattern(kind, len(tones))
+    return all(fits(tones[i], pattern[i]) for i in strict_positions(len(tones)))
 
 
 def lexicon_agreement(lexicon: ToneLexicon, pairs) -> dict:
@@ -368,6 +419,14 @@ DECIDING = {
 }
 
 
+def deciding(rule: str, chars: int) -> tuple[int, ...]:
+    """DECIDING's positions in a line of `chars` characters: a 七言 line's core sits two places on, and its
+    second character decides line_types too."""
+    shift = chars - 5
+    extra = (1,) if rule == "line_types" and chars == 7 else ()
+    return extra + tuple(p + shift if rule not in ("dui", "nian") else p for p in DECIDING[rule])
+
+
 def commonest_causes(judgements: list[Judgement], n: int = 20) -> list[dict]:
     """The commonest reasons real poems break a rule, with an example of each.
 
@@ -396,7 +455,7 @@ def commonest_causes(judgements: list[Judgement], n: int = 20) -> list[dict]:
                 key = (rule, " / ".join(j.tones[k] for k in shown))
                 counts[key] += 1
                 examples.setdefault(key, "，".join(lines[k] for k in shown))
-                chars = {lines[k][p] for k in shown for p in DECIDING[rule] if lines[k][p] in both_tone_chars()}
+                chars = {lines[k][p] for k in shown for p in deciding(rule, len(lines[k])) if lines[k][p] in both_tone_chars()}
                 polyphones.setdefault(key, Counter()).update(chars)
     return [
         {"rule": rule, "tones": tones, "count": count, "example": examples[(rule, tones)],
