@@ -1,5 +1,5 @@
 """evaluate@V: perplexity of the best weights, both ways, on the normal and the large dev split and on the
-variant's own training split -> metrics/eval/V.json."""
+variant's own training split; for a poet of every form also on each form's Tang dev split -> metrics/eval/V.json."""
 
 import sys
 
@@ -8,8 +8,9 @@ import numpy as np
 from tangshi.atomic import write_json
 from tangshi.checkpoint import load_poet
 from tangshi.errors import run_main
+from tangshi.forms import WULV
 from tangshi.params import load_params
-from tangshi.perplexity import perplexities
+from tangshi.perplexity import pooled_perplexities
 from tangshi.poet import all_token_nll
 from tangshi.vocab import Vocab
 
@@ -23,11 +24,25 @@ def main() -> None:
     vocab = Vocab.load("data/vocab.json")
     poet, config = load_poet(f"models/{variant}", vocab, params["train"]["device"])
     corpus = config["corpus"]
-    metrics = {"corpus": corpus}
-    for prefix, split in {**SPLITS, "train": f"{corpus}/train"}.items():
+
+    def load(split: str, form=WULV) -> np.ndarray:
         ids = np.load(f"data/encoded/{split}.npy")
-        ppl, ppl_chars = perplexities(all_token_nll(poet, ids), ids, vocab)
-        metrics[f"{prefix}_ppl"], metrics[f"{prefix}_ppl_chars"] = round(ppl, 4), round(ppl_chars, 4)
+        ids[:, 0] = poet.start_id(form)  # `*`, or the form's token for a poet of every form
+        return ids
+
+    def ppl(sets: list[np.ndarray]) -> tuple[float, float]:
+        return pooled_perplexities([all_token_nll(poet, ids) for ids in sets], sets, vocab)
+
+    metrics = {"corpus": corpus}
+    train = [load(f"{f.folder}/train", f) for f in poet.forms] if corpus == "forms" else [load(f"{corpus}/train")]
+    for prefix, sets in {**{p: [load(s)] for p, s in SPLITS.items()}, "train": train}.items():
+        metrics[f"{prefix}_ppl"], metrics[f"{prefix}_ppl_chars"] = (round(x, 4) for x in ppl(sets))
+    if len(poet.forms) > 1:  # each form's Tang dev split
+        metrics["forms"] = {}
+        for form in poet.forms:
+            dev = load(f"{form.folder}/dev", form)
+            all_tokens, chars = ppl([dev])
+            metrics["forms"][form.name] = {"dev_poems": len(dev), "dev_ppl": round(all_tokens, 4), "dev_ppl_chars": round(chars, 4)}
     metrics.update(best_epoch=config["best_epoch"], epochs=config["epochs"], parameters=config["parameters"])
     write_json(f"metrics/eval/{variant}.json", metrics)
     print(f"evaluate@{variant}: {metrics}")

@@ -1,9 +1,10 @@
 """meter: the tone lexicon from strains (the large dev poems and their variant readings left out),
-the judge validated on the real large dev poems under both verdicts -> data/meter/tones.json,
-metrics/meter.json, metrics/meter_causes.md."""
+the judge validated on the real large dev poems under both verdicts, and on the Tang dev poems of 五绝, 七绝
+and 七律 -> data/meter/tones.json, metrics/meter.json, metrics/meter_causes.md."""
 
 from tangshi.atomic import write_json, write_text
-from tangshi.corpus import load_json_folder, read_dev_related, read_poems
+from tangshi.corpus import form_folder, load_json_folder, read_dev_related, read_poems
+from tangshi.forms import FORMS, WULV
 from tangshi.errors import run_main
 from tangshi.meter import (
     VERDICTS, annotated_pairs, build_lexicon, commonest_causes, judge, lexicon_agreement, variant_rates,
@@ -34,6 +35,19 @@ def main() -> None:
     lexicon = build_lexicon((p for p in pairs if p[0] not in dev_set), params["meter"]["ambiguous_share"])
     judged = {verdict: [judge(p, lexicon, verdict=verdict) for p in dev] for verdict in VERDICTS}
     ping_rhymed = [j for j in judged["standard"] if j.passed["rhyme"] and j.passed["even_ping"]]
+    forms = {}
+    for form in FORMS:
+        if form == WULV:
+            continue
+        form_dev = read_poems(form_folder(form) / "dev.txt")
+        form_train = read_poems(form_folder(form) / "train.txt")
+        standard = [judge(p, lexicon, form=form) for p in form_dev]
+        forms[form.name] = {
+            "real_dev_poems": set_metrics(standard, form_train),
+            "real_dev_poems_strict": set_metrics([judge(p, lexicon, verdict="strict", form=form) for p in form_dev], form_train),
+            "real_dev_poems_ping_rhymed": set_metrics([j for j in standard if j.passed["rhyme"] and j.passed["even_ping"]], form_train),
+            "variants": variant_rates(form_dev, lexicon),
+        }
     metrics = {
         "lexicon_characters": len(lexicon.counts),
         "lexicon_either": sum(lexicon.tone(c) == "*" for c in lexicon.counts),
@@ -42,6 +56,7 @@ def main() -> None:
         "real_dev_poems_strict": set_metrics(judged["strict"], train),
         "real_dev_poems_ping_rhymed": set_metrics(ping_rhymed, train),
         "variants": variant_rates(dev, lexicon),
+        "forms": forms,  # the same measures on the Tang dev poems of each other form
     }
     write_json("data/meter/tones.json", lexicon.to_json())
     write_json("metrics/meter.json", metrics)

@@ -1,10 +1,11 @@
-"""sample@V: poems for every start character in every mode, judged -> samples/V.txt, metrics/samples/V.json."""
+"""sample@V: poems of every form the model writes, for every start character in every mode, judged
+-> samples/V.txt, metrics/samples/V.json."""
 
 import sys
 
 from tangshi.atomic import write_json, write_text
 from tangshi.checkpoint import load_poet, load_torch
-from tangshi.corpus import read_dev_related, read_poems
+from tangshi.corpus import read_all_dev_related, read_poems
 from tangshi.errors import run_main
 from tangshi.meter import ToneLexicon
 from tangshi.params import choose, load_params
@@ -20,7 +21,7 @@ def main() -> None:
     if choose("sample.weights", params["sample"]["weights"], ("best", "last")) == "last":
         poet.load_weights(load_torch(f"models/{variant}/last.pt")["state"]["model"])  # the last epoch's, for studies
     text, metrics = sample_all(
-        poet, vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/verse/poems.txt") + read_dev_related(),
+        poet, vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/verse/poems.txt") + read_all_dev_related(),
         params["sample"], params["seed"],
     )
     write_text(f"samples/{variant}.txt", f"# {variant}: poems written by the model, judged by the 格律 rules\n\n" + text)

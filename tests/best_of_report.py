@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, "src")
 from tangshi.checkpoint import load_poet  # noqa: E402
-from tangshi.corpus import read_dev_related, read_poems  # noqa: E402
+from tangshi.corpus import read_all_dev_related, read_poems  # noqa: E402
 from tangshi.decode import Constraints, Request  # noqa: E402
 from tangshi.meter import ToneLexicon, judge  # noqa: E402
 from tangshi.params import load_params  # noqa: E402
@@ -28,7 +28,7 @@ def main(variant: str) -> None:
     vocab, lexicon = Vocab.load("data/vocab.json"), ToneLexicon.load("data/meter/tones.json")
     poet, _ = load_poet(f"models/{variant}", vocab, "cpu")
     constraints = Constraints(vocab, lexicon)
-    reference = Reference.of(read_poems("data/verse/poems.txt") + read_dev_related())
+    reference = Reference.of(read_poems("data/verse/poems.txt") + read_all_dev_related())
     requests = [Request(start=c) for c in cfg["starts"] for _ in range(cfg["per_start"])]
     kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p")}
     print(f"| best of N ({variant}, meter) | chosen PP | every rule | distinct-2 | repeated chars | copied lines | copied poems | seconds |")

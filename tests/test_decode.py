@@ -8,7 +8,9 @@ from tangshi.errors import TangshiError
 from tangshi.meter import judge, rule_rates
 from tangshi.rerank import score, write_best
 
-from .judge_poems import FLAGGED, PASSES
+from tangshi.forms import BY_NAME, FORMS
+
+from .judge_poems import FLAGGED, FORM_PASSES, PASSES
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,29 @@ def test_meter_mode_writes_the_accepted_variants(setup):
     used = {v for j in judgements for v in j.variants()}
     assert used == {"平平仄平仄", "孤平拗救", "对句相救"}, used  # the decoder may write each of them, and the judge accepts it
     assert any(judge(w.poem, setup["lexicon"], setup["vocab"], "strict").failed() for w in written)
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f.key)
+def test_the_poet_writes_every_form_in_meter(setup, form):
+    requests = [Request(start=c) for c in "日夜红山月海何" for _ in range(4)] + [Request(acrostic="春江花月夜思故乡"[: form.lines])] * 4
+    written = write_poems(setup["poets"]["poet"], setup["vocab"], requests, "meter", setup["constraints"], seed=4, form=form)
+    judgements = [judge(w.poem, setup["lexicon"], setup["vocab"], form=form) for w in written]
+    assert all(j.form == form and j.meter_valid for j in judgements), [(w.tokens, j.failed()) for w, j in zip(written, judgements) if j.failed()]
+    assert all(w.pattern in ("平起入韵", "平起不入韵", "仄起入韵", "仄起不入韵") for w in written)
+    named = [(w.pattern[:2], j.pattern[:2]) for w, j in zip(written, judgements) if j.pattern]  # 平起/仄起 (None: both either)
+    assert len(named) > len(written) / 2 and all(a == b for a, b in named), named
+    assert all([line[0] for line in poem_lines(w.poem)] == list("春江花月夜思故乡"[: form.lines]) for w in written[-4:])
+    form_mode = write_poems(setup["poets"]["poet"], setup["vocab"], requests[:8], "form", setup["constraints"], seed=4, form=form)
+    assert all(judge(w.poem, setup["lexicon"], form=form).passed["form"] for w in form_mode)
+
+
+def test_a_seven_character_first_line_is_continued(setup, fixture_corpus):
+    vocab = setup["vocab"]
+    first = next(line for _, t in fixture_corpus.forms["七律"].split.train for line in poem_lines(t)[:1] if all(c in vocab for c in line))
+    qilv = BY_NAME["七律"]
+    written = write_poems(setup["poets"]["poet"], setup["vocab"], [Request(first_line=first)] * 3, "meter", setup["constraints"],
+                          seed=6, form=qilv)
+    assert all(w.poem.startswith(first + "，") and judge(w.poem, setup["lexicon"], form=qilv).meter_valid for w in written)
 
 
 def test_best_of_keeps_the_lowest_scoring_candidate(setup):
@@ -115,10 +140,14 @@ def test_bad_requests(setup):
     poet, vocab = setup["poets"]["single"], setup["vocab"]
     with pytest.raises(TangshiError, match="character '龘' is not in the dictionary"):
         write_poems(poet, vocab, [Request(start="龘")])
-    with pytest.raises(TangshiError, match="an acrostic needs 8 characters, one per line; '春江花' has 3"):
+    with pytest.raises(TangshiError, match="an acrostic for 五律 has 8 characters, one per line; '春江花' has 3"):
         write_poems(poet, vocab, [Request(acrostic="春江花")])
-    with pytest.raises(TangshiError, match="a first line has 5 characters; '国破山河' has 4"):
+    with pytest.raises(TangshiError, match="a first line of 五律 has 5 characters; '国破山河' has 4"):
         write_poems(poet, vocab, [Request(first_line="国破山河")])
+    with pytest.raises(TangshiError, match="an acrostic for 七绝 has 4 characters, one per line; '春江花月夜思故乡' has 8"):
+        write_poems(setup["poets"]["poet"], vocab, [Request(acrostic="春江花月夜思故乡")], form=BY_NAME["七绝"])
+    with pytest.raises(TangshiError, match=r"this model writes 五律 only: use the poet \(models/poet\) for 七律"):
+        write_poems(poet, vocab, [Request()], form=BY_NAME["七律"])
     with pytest.raises(TangshiError, match="unknown constrain mode 'rhyme': choose one of none, form, meter"):
         write_poems(poet, vocab, [Request()], "rhyme")
     with pytest.raises(TangshiError, match="meter needs the tone lexicon"):
@@ -170,13 +199,32 @@ def test_cli_write_check_score(setup, capsys, tmp_path):
     assert "2 poems: perplexity" in capsys.readouterr().out
 
 
+def test_cli_writes_checks_and_scores_every_form_with_the_poet(setup, capsys, tmp_path):
+    out = setup["out"]
+    common = ["--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"]
+    cli_main(["write", "--model", str(out / "models" / "poet"), "--form", "七绝", "--acrostic", "春江花月", "-n", "2", *common])
+    text = capsys.readouterr().out
+    assert text.count("<七绝>") == 0 and text.count("read as 七绝") == 2 and "passes every rule of 七绝" in text
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["check", FORM_PASSES["登高"][0], "--tones", str(out / "tones.json")])
+    text = capsys.readouterr().out
+    assert exit_info.value.code == 0 and "read as 七律 (8 lines of 7 characters)" in text and "pattern: 仄起入韵" in text
+    poems = tmp_path / "poems.txt"
+    poems.write_text("\n".join([PASSES["春望"], FORM_PASSES["登高"][0], FORM_PASSES["相思"][0]]) + "\n", encoding="utf-8")
+    cli_main(["score", str(poems), "--model", str(out / "models" / "poet"), *common])
+    lines = capsys.readouterr().out.splitlines()
+    assert "3 poems: perplexity" in lines[-1] and [line.split()[1] for line in lines[:3]] == poems.read_text().split()
+
+
 @pytest.mark.parametrize("text, code, message", [
     (PASSES["月夜"], 0, "passes every rule of 五律"),
     (FLAGGED["过故人庄"][0], 1, "拗 · fits no line type"),
     ("", 2, "empty input"),
     ("hello world", 2, "no Chinese characters"),
-    ("朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。", 2, "7 characters a line; 五律 has 5"),
-    ("床前明月光，疑是地上霜。举头望明月，低头思故乡。", 2, "4 lines; 五律 has 8"),
+    ("朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。", 0, "read as 七绝 (4 lines of 7 characters)"),
+    ("床前明月光，疑是地上霜。举头望明月，低头思故乡。", 1, "read as 五绝"),  # a 古绝: 疑是地上霜 fits no line type
+    ("床前明月光，疑是地上霜。举头望明月，低头思故乡。白日依山尽，黄河入海流。", 2, "6 lines; a 绝句 has 4 and a 律诗 8"),
+    ("床前明月光，疑是地上霜。举头望明月时，低头思故乡。", 2, "5/6 characters a line; regulated verse has 5"),
 ])
 def test_cli_check_exit_codes(setup, capsys, text, code, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -190,8 +238,10 @@ def test_cli_check_exit_codes(setup, capsys, text, code, message):
 @pytest.mark.parametrize("args, message", [
     (["write", "--start", "龘"], "character '龘' is not in the dictionary"),
     (["write", "-n", "0"], "ask for at least one poem, not 0"),
-    (["write", "--acrostic", "春江"], "an acrostic needs 8 characters"),
-    (["write", "--first-line", "国破山"], "a first line has 5 characters"),
+    (["write", "--acrostic", "春江"], "an acrostic for 五律 has 8 characters"),
+    (["write", "--first-line", "国破山"], "a first line of 五律 has 5 characters"),
+    (["write", "--form", "七绝"], "this model writes 五律 only: use the poet (models/poet) for 七绝"),
+    (["write", "--form", "六律"], "unknown form '六律': choose one of 五绝、七绝、五律、七律"),
     (["score", "missing.txt"], "cannot read missing.txt"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_1(setup, capsys, args, message):
@@ -208,4 +258,4 @@ def test_cli_score_rejects_malformed_poem(setup, capsys, tmp_path):
     (tmp_path / "bad.txt").write_text("床前明月光，疑是地上霜。\n", encoding="utf-8")
     with pytest.raises(SystemExit):
         cli_main(["score", str(tmp_path / "bad.txt"), "--model", str(out / "models" / "single"), "--vocab", str(out / "vocab.json")])
-    assert "line 1 is not a 五言律诗" in capsys.readouterr().err
+    assert "line 1 is not regulated verse (2 lines; a 绝句 has 4 and a 律诗 8)" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from tangshi.cli import BEST_OF
 from tangshi.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
-from .judge_poems import FLAGGED, PASSES
+from .judge_poems import FLAGGED, FORM_PASSES, PASSES
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -29,9 +29,12 @@ def client(tiny_models):
 
 def test_models_are_listed(client):
     data = client.get("/api/models").json()
-    assert {m["name"] for m in data["models"]} == {"numpy", "single"} and data["hint"] is None
+    assert {m["name"] for m in data["models"]} == {"numpy", "single", "poet"} and data["hint"] is None
     assert all(m["dev_ppl"] > 1 for m in data["models"])
-    assert data["default"] == "single" and data["best_of"] == BEST_OF  # no poet or double here: the next preferred
+    assert data["default"] == "poet" and data["best_of"] == BEST_OF
+    forms = {m["name"]: m["forms"] for m in data["models"]}
+    assert forms == {"numpy": ["五律"], "single": ["五律"], "poet": ["五绝", "七绝", "五律", "七律"]}
+    assert [(f["name"], f["lines"], f["chars"]) for f in data["forms"]] == [("五绝", 4, 5), ("七绝", 4, 7), ("五律", 8, 5), ("七律", 8, 7)]
 
 
 def test_page_and_its_files_are_served_locally(client):
@@ -51,11 +54,21 @@ def test_write_acrostic_in_meter(client):
         assert [l["rhyme"] for l in poem["lines"]][1::2] == [True] * 4 and poem["lines"][1]["groups"]
 
 
+def test_write_a_qijue_acrostic_and_check_a_qilv(client):
+    data = client.post("/api/write", json={"model": "poet", "form": "七绝", "acrostic": "春江花月", "n": 2}).json()
+    for poem in data["poems"]:
+        assert poem["form"] == "七绝" and [len(line["chars"]) for line in poem["lines"]] == [7] * 4
+        assert [line["chars"][0]["char"] for line in poem["lines"]] == list("春江花月") and poem["meter_valid"]
+    data = client.post("/api/check", json={"poem": FORM_PASSES["登高"][0]}).json()
+    assert data["form"] == "七律" and data["shape"] == "8 lines of 7 characters" and data["meter_valid"]
+    assert data["pattern"] == "仄起入韵" and data["lines"][0]["rhyme"] and data["lines"][0]["groups"] == ["上平聲十灰"]
+
+
 def test_check_a_real_poem(client):
     data = client.post("/api/check", json={"poem": PASSES["春望"]}).json()
     assert data["meter_valid"] and data["pattern"] == "仄起不入韵" and data["rhyme_group"] == "下平聲十二侵"
     bad = client.post("/api/check", json={"poem": "床前明月光，疑是地上霜。"}).json()
-    assert not bad["well_formed"] and "2 lines; 五律 has 8" in bad["message"]
+    assert not bad["well_formed"] and bad["message"] == "not regulated verse: 2 lines; a 绝句 has 4 and a 律诗 8"
 
 
 def test_check_marks_variants_and_flags_on_their_lines(client):
@@ -74,8 +87,11 @@ def test_best_of_is_bounded(client):
 
 @pytest.mark.parametrize("body, status, message", [
     ({"model": "single", "start": "龘"}, 400, "character '龘' is not in the dictionary"),
-    ({"model": "single", "acrostic": "春江花"}, 400, "an acrostic needs 8 characters"),
-    ({"model": "single", "first_line": "国破山"}, 400, "a first line has 5 characters"),
+    ({"model": "single", "acrostic": "春江花"}, 400, "an acrostic for 五律 has 8 characters"),
+    ({"model": "single", "first_line": "国破山"}, 400, "a first line of 五律 has 5 characters"),
+    ({"model": "poet", "form": "七绝", "acrostic": "春江花月夜思故乡"}, 400, "an acrostic for 七绝 has 4 characters"),
+    ({"model": "single", "form": "七律"}, 400, "this model writes 五律 only: use the poet (models/poet) for 七律"),
+    ({"model": "poet", "form": "六律"}, 422, "form:"),
     ({"model": "single", "n": MAX_POEMS + 1}, 422, "n: Input should be less than or equal to 16"),
     ({"model": "single", "constrain": "rhyme"}, 422, "constrain:"),
     ({"model": "single", "temperature": 0}, 422, "temperature:"),
@@ -137,22 +153,38 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             page = browser.new_page(viewport={"width": 1100, "height": 1400})
             page.goto(url)
             page.wait_for_selector("#model option", state="attached")
-            assert page.input_value("#model") == "single" and page.input_value("#best-of") == str(BEST_OF)
+            assert page.input_value("#model") == "poet" and page.input_value("#best-of") == str(BEST_OF)
+            assert page.input_value("#form") == "五律"
+            page.select_option("#form", "七绝")  # a 七绝 acrostic: 4 characters
             page.check("input[value=acrostic]")
-            page.fill("#given", "春江花")
-            page.click("#write")
-            assert "an acrostic needs 8 characters" in page.inner_text("#write-message")
+            assert page.inner_text("#acrostic-size") == "4"
             page.fill("#given", "春江花月夜思故乡")
+            page.click("#write")
+            assert "an acrostic for 七绝 has 4 characters, one per line; you typed 8" in page.inner_text("#write-message")
+            page.fill("#given", "春江花月")
             page.fill("#count", "2")
             page.click("#write")
             page.wait_for_selector("#poems .poem")
             first = page.locator("#poems .poem").first
             lines = first.locator(".line")
-            assert lines.count() == 8
-            heads = [lines.nth(i).locator(".char").first.inner_text().split("\n")[0] for i in range(8)]
-            assert heads == list("春江花月夜思故乡")
-            assert first.locator(".char small").count() == 40
-            assert "keeps every rule of 五律" in first.inner_text()
+            assert lines.count() == 4
+            heads = [lines.nth(i).locator(".char").first.inner_text().split("\n")[0] for i in range(4)]
+            assert heads == list("春江花月")
+            assert first.locator(".char small").count() == 28
+            assert "keeps every rule of 七绝" in first.inner_text() and "七绝 · 4 lines of 7 characters" in first.inner_text()
+            page.select_option("#model", "single")  # a 五律 model: the other forms are not offered
+            assert page.input_value("#form") == "五律" and page.locator("#form option[value=七绝]").is_disabled()
+            page.select_option("#model", "poet")
+            page.fill("#check-text", FORM_PASSES["登高"][0])  # a pasted 七律, recognised by its shape
+            page.click("#check")
+            page.wait_for_selector("#checked .verdict")
+            assert "keeps every rule of 七律 (仄起入韵" in page.inner_text("#checked .verdict")
+            assert page.locator("#checked .line").count() == 8 and page.locator("#checked .char small").count() == 56
+            page.set_viewport_size({"width": 375, "height": 900})  # a phone: every 七言 line fits inside its card
+            overflow = page.evaluate("""() => [...document.querySelectorAll('#checked .line')].some(
+                line => line.getBoundingClientRect().right > line.closest('.poem').getBoundingClientRect().right + 1)""")
+            assert not overflow
+            page.set_viewport_size({"width": 1100, "height": 1400})
             page.fill("#check-text", PASSES["春望"])
             page.click("#check")
             page.wait_for_selector("#checked .verdict")

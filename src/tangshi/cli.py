@@ -1,8 +1,9 @@
 """The `tangshi` command: write, check and score poems outside DVC.
 
-    tangshi write --start 月 -n 4                 # the poet, meter constraints, best of 4
+    tangshi write --start 月 -n 4                 # the poet, a 五律, meter constraints, best of 4
+    tangshi write --form 七绝 --acrostic 春江花月
     tangshi write --model models/double --acrostic 春江花月夜思故乡
-    tangshi write --first-line 国破山河在
+    tangshi write --form 七律 --first-line 风急天高猿啸哀
     tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
     tangshi score poems.txt --model models/double
 """
@@ -13,14 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import form_problem, poem_lines, to_simplified
+from .corpus import detect_form, form_problem, poem_lines, to_simplified
 from .errors import TangshiError, run_main
+from .forms import FORMS, NAMES, WULV, get_form
 from .meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 
 DEFAULTS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
 PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
 BEST_OF = 4  # candidates per poem by default (README, "How many candidates": the most that keeps distinct-2 ≥ 0.90)
-CHECK_CODES = "exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is not a 五言律诗 (8 lines of 5)"
+CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
+               "4 or 8 lines of 5 or 7 characters)")
 
 
 def default_model(models_dir: str | Path = DEFAULTS["models"]) -> str:
@@ -30,12 +33,12 @@ def default_model(models_dir: str | Path = DEFAULTS["models"]) -> str:
     raise TangshiError(f"no trained model in {models_dir}/: run `make repro` (or `dvc repro train@poet`), or give --model")
 
 
-def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "standard") -> str:
-    j = judge(poem, lexicon, vocab, verdict)
-    problem = form_problem(j.poem)
+def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "standard", form=None) -> str:
+    j = judge(poem, lexicon, vocab, verdict, form=form)
+    problem = form_problem(j.poem, form)
     if problem:
-        return f"{poem}\n  ✗ not a 五言律诗: {problem}"
-    out = []
+        return f"{poem}\n  ✗ not {'a ' + form.name if form else 'regulated verse'}: {problem}"
+    out = [f"  read as {j.form.name} ({j.form.shape})"]
     for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes(j))):
         punct = "，" if i % 2 == 0 else "。"
         marks = " ".join(f"{c}{'平' if t == '平' else '仄' if t == '仄' else '?'}" for c, t in zip(line, tones))
@@ -45,7 +48,7 @@ def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "
     rules = "  ".join(f"{'✓' if ok else '✗'}{rule}" for rule, ok in j.passed.items())
     out.append(f"  {rules}")
     out.append(f"  pattern: {j.pattern or 'none of the four'} · rhyme group: {j.rhyme_group or 'none shared'} · "
-               f"{'passes every rule of 五律' if j.meter_valid else 'breaks ' + ', '.join(j.failed())} ({verdict} rules)")
+               f"{'passes every rule of ' + j.form.name if j.meter_valid else 'breaks ' + ', '.join(j.failed())} ({verdict} rules)")
     out.append("  (? = either tone: 多音字 or not in the lexicon)")
     return "\n".join(out)
 
@@ -54,25 +57,27 @@ def cmd_write(args) -> None:
     from tqdm import tqdm
 
     from .checkpoint import load_poet
-    from .decode import Constraints, Request
+    from .decode import Constraints, Request, check_writes
     from .rerank import batch_sizes, write_best
     from .vocab import Vocab
 
     sizes = list(batch_sizes(args.n, args.best_of))  # refuses n < 1 before anything loads
+    form = get_form(args.form)
     vocab = Vocab.load(args.vocab)
     lexicon = ToneLexicon.load(args.tones)
     poet, _ = load_poet(args.model or default_model(), vocab, args.device)
+    check_writes(poet, form)
     constraints = Constraints(vocab, lexicon)
     given = [to_simplified(x) if x else x for x in (args.start, args.acrostic, args.first_line)]
-    Request(*given).check(vocab)  # a bad start, acrostic or first line fails here, before any poem is written
+    Request(*given).check(vocab, form)  # a bad start, acrostic or first line fails here, before any poem is written
     with tqdm(total=args.n, unit="poem", file=sys.stderr, disable=len(sizes) == 1) as bar:
         for number, size in enumerate(sizes):  # batches of bounded size, printed as each is done
             written = write_best(
                 poet, vocab, [Request(*given) for _ in range(size)], args.best_of, mode=args.constrain,
                 constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
-                seed=args.seed + number,
+                seed=args.seed + number, form=form,
             )
-            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab)}\n\n" for w in written)
+            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form)}\n\n" for w in written)
             bar.clear()
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -83,7 +88,7 @@ def cmd_check(args) -> None:
     poem = to_simplified("".join(args.poem.split()))
     problem = form_problem(poem)
     if problem:
-        print(f"error: not a 五言律诗: {problem}", file=sys.stderr)
+        print(f"error: not regulated verse: {problem}", file=sys.stderr)
         sys.exit(2)
     lexicon = ToneLexicon.load(args.tones)
     print(show_judgement(poem, lexicon, verdict=args.verdict))
@@ -92,7 +97,8 @@ def cmd_check(args) -> None:
 
 def cmd_score(args) -> None:
     from .checkpoint import load_poet
-    from .perplexity import perplexities
+    from .decode import check_writes
+    from .perplexity import pooled_perplexities
     from .poet import all_token_nll
     from .vocab import Vocab, encode_all
 
@@ -108,17 +114,25 @@ def cmd_score(args) -> None:
             continue
         problem = form_problem(poem)
         if problem:
-            raise TangshiError(f"{args.file} line {number} is not a 五言律诗 ({problem}): fix or remove it")
+            raise TangshiError(f"{args.file} line {number} is not regulated verse ({problem}): fix or remove it")
         poems.append(poem)
     if not poems:
         raise TangshiError(f"{args.file} holds no poems: give one poem per line")
     poet, _ = load_poet(args.model or default_model(), vocab, args.device)
-    ids = encode_all(vocab, poems)
-    nll = all_token_nll(poet, ids)
-    ppl, ppl_chars = perplexities(nll, ids, vocab)
-    for poem, row in zip(poems, nll):
-        print(f"{np.exp(row.mean()):8.1f}  {poem}")
-    print(f"{len(poems)} poems: perplexity {ppl:.1f} over all predicted tokens, {ppl_chars:.1f} over the 40 characters")
+    by_form = {f: [p for p in poems if detect_form(p) == f] for f in FORMS}
+    sets, scores = [], {}
+    for form, group in by_form.items():
+        if group:
+            check_writes(poet, form)
+            ids = encode_all(vocab, group)
+            ids[:, 0] = poet.start_id(form)
+            nll = all_token_nll(poet, ids)
+            sets.append((ids, nll))
+            scores.update({poem: float(np.exp(row.mean())) for poem, row in zip(group, nll)})
+    ppl, ppl_chars = pooled_perplexities([n for _, n in sets], [i for i, _ in sets], vocab)
+    for poem in poems:
+        print(f"{scores[poem]:8.1f}  {poem}")
+    print(f"{len(poems)} poems: perplexity {ppl:.1f} over all predicted tokens, {ppl_chars:.1f} over the characters")
 
 
 def cmd_serve(args) -> None:
@@ -128,16 +142,19 @@ def cmd_serve(args) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tangshi", description="Write, check and score 五言律诗 with tangshi's LSTM poets.")
+    p = argparse.ArgumentParser(prog="tangshi", description=f"Write, check and score regulated verse ({NAMES}) with tangshi's LSTM poets.")
     sub = p.add_subparsers(dest="command", required=True)
 
     w = sub.add_parser("write", help="write poems with a trained model",
-                       epilog="examples: tangshi write --start 月 -n 4; tangshi write --acrostic 春江花月夜思故乡 --model models/single. "
+                       epilog="examples: tangshi write --start 月 -n 4; tangshi write --form 七绝 --acrostic 春江花月; "
+                       "tangshi write --acrostic 春江花月夜思故乡 --model models/single. "
                        "Large -n is written in batches, printed as each is done, with a progress bar on stderr.")
     given = w.add_mutually_exclusive_group()
     given.add_argument("--start", help="the first character")
-    given.add_argument("--acrostic", help="8 characters, one at the head of each line (藏头诗)")
-    given.add_argument("--first-line", help="a 5-character first line to continue")
+    given.add_argument("--acrostic", help="one character at the head of each line (藏头诗): 4 for a 绝句, 8 for a 律诗")
+    given.add_argument("--first-line", help="a first line to continue: 5 characters for 五言, 7 for 七言")
+    w.add_argument("--form", default=WULV.name, help=f"{NAMES} (or {', '.join(f.key for f in FORMS)}); default %(default)s. "
+                   "The report's five variants write 五律 alone; the poet writes all four")
     w.add_argument("--model", help=f"a trained model folder (default: the first of {', '.join(PREFERRED)} under models/)")
     w.add_argument("-n", type=int, default=4, help="how many poems, at least 1 (default %(default)s)")
     w.add_argument("--best-of", type=int, default=BEST_OF,
@@ -149,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--seed", type=int, default=0)
     w.set_defaults(func=cmd_write)
 
-    c = sub.add_parser("check", help="judge a poem by the rules of 五律",
+    c = sub.add_parser("check", help=f"judge a poem by the rules of its form ({NAMES}, recognised by its shape)",
                        epilog='example: tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"; '
                        + CHECK_CODES)
     c.add_argument("poem", help="the poem, with ，and 。 (traditional script is converted)")

@@ -1,16 +1,21 @@
-"""Writing poems: batched sampling with form and meter constraints, start characters, acrostics, first lines.
+"""Writing poems of any of the four forms: batched sampling with form and meter constraints, start
+characters, acrostics, first lines.
 
-Positions drive everything. After `*`, token k (0..47) of a poem is
-character (k % 6) of line k // 6, or its punctuation when k % 6 == 5; token 48
-is `$`. Mode `none` samples freely (the report's way, which can break form);
-`form` forces punctuation and `$` in place and forbids them elsewhere, so
-every poem is well-formed; `meter` also picks a 五律 tone pattern and a 平水韵
-rhyme group per poem and masks every character that would break the standard
-judge's rules (meter.py) or the rhyme (no rhyme character twice). It may write
-the accepted variants: a few positions are decided by the tones already
-written (a 仄 at position 1 of 平平仄仄平 asks for 平 at position 3, 孤平拗救;
-an out-line's 仄 at position 4 asks the same of the next line, 对句相救;
-平平平仄仄 may swap positions 3 and 4 when position 1 is 平, 平平仄平仄).
+Positions drive everything. After the start token (`*`, or the form's own
+token for a poet of every form), token k of a poem with lines of c characters
+is character (k % (c+1)) of line k // (c+1), or its punctuation when
+k % (c+1) == c; the token after the last line is `$`. Mode `none` samples
+freely (the report's way, which can break form); `form` forces punctuation and
+`$` in place and forbids them elsewhere, so every poem is well-formed; `meter`
+also picks one of the form's tone patterns and a 平水韵 rhyme group per poem
+and masks every character that would break the standard judge's rules
+(meter.py) or the rhyme (no rhyme character twice). It may write the accepted
+variants: a few positions are decided by the tones already written (a 仄 at
+position 1 of 平平仄仄平 asks for 平 at position 3, 孤平拗救; an out-line's 仄
+at position 4 asks the same of the next line, 对句相救; 平平平仄仄 may swap
+positions 3 and 4 when position 1 is 平, 平平仄平仄). Positions are those of
+the 五言 core: a 七言 line's first two characters come before it, the second
+fixed to the tone opposite the fourth's.
 """
 
 from contextlib import contextmanager
@@ -20,16 +25,17 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from .corpus import CHARS, LINES, POEM_LEN
 from .errors import TangshiError
+from .forms import WULV, Form
 from .params import choose
 from .meter import (
-    EITHER, LINE_TYPES, PATTERNS, PING, ZE, ToneLexicon, classify_line, has_gu_ping, has_san_ping_wei, ping_rhyme_groups,
+    EITHER, LINE_TYPES, PING, ZE, ToneLexicon, classify_line, form_patterns, full_pattern, has_gu_ping, has_san_ping_wei,
+    ping_rhyme_groups,
 )
 from .vocab import COMMA, EOS, STOP, Vocab
 
 MODES = ("none", "form", "meter")
-FREE_STEPS = POEM_LEN + 16  # mode none may run past 49 tokens: that is how it breaks form
+FREE_EXTRA = 16  # mode none may run this many tokens past `$`'s place: that is how it breaks form
 MIN_RHYMES = 8  # a rhyme group needs this many usable dictionary characters to be drawn
 # requirement codes per token position; the last three are resolved while writing, from the tones written
 ANY, WANT_PING, WANT_ZE, RHYME, PUNCT_COMMA, PUNCT_STOP, END, B_POS3, B_POS3_AFTER_A, C_POS4 = range(10)
@@ -39,14 +45,14 @@ TONE_CODES = {PING: 0, ZE: 1, EITHER: 2}  # the tone of each written token; punc
 
 @dataclass
 class Request:
-    """What to write: a start character, an 8-character acrostic, or a given first line (or nothing)."""
+    """What to write: a start character, an acrostic of one character a line, or a given first line (or nothing)."""
 
     start: str | None = None
     acrostic: str | None = None
     first_line: str | None = None
     forced: dict[int, str] = field(default_factory=dict, init=False)  # token position -> character
 
-    def check(self, vocab: Vocab) -> "Request":
+    def check(self, vocab: Vocab, form: Form = WULV) -> "Request":
         given = [x for x in (self.start, self.acrostic, self.first_line) if x]
         if len(given) > 1:
             raise TangshiError("give one of a start character, an acrostic or a first line, not several")
@@ -55,12 +61,14 @@ class Request:
                 raise TangshiError(f"start {self.start!r} must be one character")
             self.forced = {0: self.start}
         if self.acrostic is not None:
-            if len(self.acrostic) != LINES:
-                raise TangshiError(f"an acrostic needs {LINES} characters, one per line; {self.acrostic!r} has {len(self.acrostic)}")
-            self.forced = {line * (CHARS + 1): c for line, c in enumerate(self.acrostic)}
+            if len(self.acrostic) != form.lines:
+                raise TangshiError(f"an acrostic for {form.name} has {form.lines} characters, one per line; "
+                                   f"{self.acrostic!r} has {len(self.acrostic)}")
+            self.forced = dict(zip(form.line_starts(), self.acrostic))
         if self.first_line is not None:
-            if len(self.first_line) != CHARS:
-                raise TangshiError(f"a first line has {CHARS} characters; {self.first_line!r} has {len(self.first_line)}")
+            if len(self.first_line) != form.chars:
+                raise TangshiError(f"a first line of {form.name} has {form.chars} characters; {self.first_line!r} has "
+                                   f"{len(self.first_line)}")
             self.forced = dict(enumerate(self.first_line))
         for char in self.forced.values():
             if char not in vocab:
@@ -118,22 +126,23 @@ class Constraints:
         self.group_masks = torch.stack(group_masks)
         self.group_sizes = np.array([int(m.sum()) for m in group_masks[1:]], dtype=float)
 
-    def form_requirements(self) -> np.ndarray:
-        req = np.full(POEM_LEN + 1, ANY)
-        for line in range(LINES):
-            req[line * (CHARS + 1) + CHARS] = PUNCT_COMMA if line % 2 == 0 else PUNCT_STOP
-        req[POEM_LEN] = END
+    def form_requirements(self, form: Form = WULV) -> np.ndarray:
+        req = np.full(form.tokens + 1, ANY)
+        for line, start in enumerate(form.line_starts()):
+            req[start + form.chars] = PUNCT_COMMA if line % 2 == 0 else PUNCT_STOP
+        req[form.tokens] = END
         return req
 
-    def meter_plan(self, request: Request, rng: np.random.Generator) -> tuple[np.ndarray, str, int]:
+    def meter_plan(self, request: Request, rng: np.random.Generator, form: Form = WULV) -> tuple[np.ndarray, str, int]:
         """Requirements per token, the pattern and the rhyme group (index into self.groups, 1-based)."""
         if self.lexicon is None or not self.groups:
             raise TangshiError("meter needs the tone lexicon and rhyme groups: run `dvc repro meter`")
-        options = [(name, kinds) for name, kinds in PATTERNS.items() if self._admits(kinds, request.forced)]
+        patterns = form_patterns(form)
+        options = [(name, kinds) for name, kinds in patterns.items() if self._admits(kinds, request.forced, form)]
         if not options:  # a given first line that fits no pattern: constrain the rest anyway
-            options = list(PATTERNS.items())
+            options = list(patterns.items())
         name, kinds = options[rng.integers(len(options))]
-        req = self._pattern_requirements(kinds)
+        req = self._pattern_requirements(kinds, form)
         forced_rhymes = [c for k, c in request.forced.items() if req[k] == RHYME]
         candidates = [
             i for i, g in enumerate(self.groups)
@@ -143,27 +152,29 @@ class Constraints:
         group = candidates[rng.choice(len(candidates), p=weights)] + 1
         return req, name, group
 
-    def _admits(self, kinds: str, forced: dict[int, str]) -> bool:
+    def _admits(self, kinds: str, forced: dict[int, str], form: Form = WULV) -> bool:
         """Whether the forced characters fit a pattern: each at its strict position, a whole given line as a line of its type."""
         tone = self.lexicon.tone
-        req = self._pattern_requirements(kinds)
+        req = self._pattern_requirements(kinds, form)
         if any(req[k] in (WANT_PING, WANT_ZE, RHYME) and not fits_req(tone(c), req[k]) for k, c in forced.items()):
             return False
-        for line, kind in enumerate(kinds):
-            chars = [forced.get(line * (CHARS + 1) + col) for col in range(CHARS)]
+        for line, (kind, start) in enumerate(zip(kinds, form.line_starts())):
+            chars = [forced.get(start + col) for col in range(form.chars)]
             if all(chars):
                 tones = "".join(tone(c) for c in chars)
-                partner = EITHER * CHARS if line % 2 == 0 else None  # the next line can still rescue it
+                partner = EITHER * form.chars if line % 2 == 0 else None  # the next line can still rescue it
                 if classify_line(tones, partner)[0] != kind or has_gu_ping(tones) or has_san_ping_wei(tones):
                     return False
         return True
 
-    def _pattern_requirements(self, kinds: str) -> np.ndarray:
+    def _pattern_requirements(self, kinds: str, form: Form = WULV) -> np.ndarray:
         """Per token: the fixed tone positions of each line's type, the rhyme, and the positions decided while writing."""
-        req = self.form_requirements()
-        for line, kind in enumerate(kinds):
-            base = line * (CHARS + 1)
+        req = self.form_requirements(form)
+        for line, (kind, start) in enumerate(zip(kinds, form.line_starts())):
+            base = start + form.chars - 5  # the 五言 core; a 七言 line's head comes before it
             pattern = LINE_TYPES[kind]
+            if form.chars == 7:  # the second character opposite the fourth (二四分明); the first is free
+                req[start + 1] = WANT_PING if full_pattern(kind, 7)[1] == PING else WANT_ZE
             req[base + 1] = WANT_PING if pattern[1] == PING else WANT_ZE  # 粘 and 对 by the second character
             req[base + 4] = RHYME if pattern[4] == PING else WANT_ZE  # every 平-ending line rhymes
             if kind == "B":  # 平平仄仄平: position 4 仄; position 3 must be 平 after a 仄 at 1 (or a 拗 line before)
@@ -177,12 +188,14 @@ class Constraints:
         return req
 
 
-def resolve(need: torch.Tensor, tones: torch.Tensor, k: int) -> torch.Tensor:
-    """Requirement codes at token k with the dynamic ones resolved from `tones`, the (B, ≥k) tone codes written."""
+def resolve(need: torch.Tensor, tones: torch.Tensor, k: int, chars: int = 5) -> torch.Tensor:
+    """Requirement codes at token k with the dynamic ones resolved from `tones`, the (B, ≥k) tone codes written
+    in lines of `chars` characters."""
     ping, ze = TONE_CODES[PING], TONE_CODES[ZE]
     either = torch.full_like(need, TONE_CODES[EITHER])
     at = lambda j: tones[:, j] if j >= 0 else either  # noqa: E731
-    b_due = (at(k - 2) == ze) | ((need == B_POS3_AFTER_A) & (at(k - 5) == ze))  # 孤平拗救, 对句相救
+    # 孤平拗救: the core's first character; 对句相救: the out-line's fourth, a line (chars + 1 tokens) back
+    b_due = (at(k - 2) == ze) | ((need == B_POS3_AFTER_A) & (at(k - chars) == ze))
     need = torch.where((need == B_POS3) | (need == B_POS3_AFTER_A), torch.where(b_due, WANT_PING, ANY), need)
     c_free = (at(k - 3) != ze) & (at(k - 1) != ping)  # 平平仄平仄 needs 平 at 1 and 仄 at 3
     return torch.where(need == C_POS4, torch.where(c_free, ANY, WANT_ZE), need)
@@ -258,12 +271,21 @@ def sync_check(device: torch.device, forbid: bool) -> Iterator[None]:
         torch.cuda.set_sync_debug_mode("default")
 
 
+def check_writes(poet, form: Form) -> None:
+    """Refuse a form the model was not trained to write (the five report variants know 五律 alone)."""
+    forms = getattr(poet, "forms", (WULV,))
+    if form not in forms:
+        raise TangshiError(f"this model writes {'、'.join(f.name for f in forms)} only: use the poet (models/poet) "
+                           f"for {form.name}")
+
+
 @torch.no_grad()
 def write_poems(
     poet, vocab: Vocab, requests: list[Request], mode: str = "form", constraints: Constraints | None = None,
     temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0, forbid_sync: bool = False,
+    form: Form = WULV,
 ) -> list[Written]:
-    """Write one poem per request, all in one batch on the poet's device.
+    """Write one poem of `form` per request, all in one batch on the poet's device.
 
     On a GPU no step waits for the device: the host queues all steps and reads
     the poems back once. forbid_sync=True makes any wait in the loop an error
@@ -272,23 +294,24 @@ def write_poems(
     choose("constrain mode", mode, MODES)
     if temperature <= 0:
         raise TangshiError(f"temperature must be above 0, not {temperature}")
-    requests = [r.check(vocab) for r in requests]
+    check_writes(poet, form)
+    requests = [r.check(vocab, form) for r in requests]
     constraints = constraints or Constraints(vocab)
     B, device = len(requests), poet.device
     rng = np.random.default_rng(seed)
     gen = torch.Generator(device=device).manual_seed(seed)
-    steps = FREE_STEPS if mode == "none" else POEM_LEN + 1
+    steps = form.tokens + 1 + (FREE_EXTRA if mode == "none" else 0)
     forced_ids = torch.full((B, steps), -1, dtype=torch.long)
     for b, r in enumerate(requests):
         for k, c in r.forced.items():
             forced_ids[b, k] = vocab.index[c]
     plans = [(None, None)] * B
     if mode != "none":
-        req = np.tile(constraints.form_requirements(), (B, 1))
+        req = np.tile(constraints.form_requirements(form), (B, 1))
         groups = np.zeros(B, dtype=np.int64)
         if mode == "meter":
             for b, r in enumerate(requests):
-                req[b], name, groups[b] = constraints.meter_plan(r, rng)
+                req[b], name, groups[b] = constraints.meter_plan(r, rng, form)
                 plans[b] = (name, constraints.groups[groups[b] - 1])
         req_t = torch.as_tensor(req, device=device)
         dynamic = np.isin(req, DYNAMIC).any(axis=0)  # per token: does any poem decide it while writing (host-side)
@@ -298,7 +321,7 @@ def write_poems(
         group_rows = constraints.group_masks.to(device)[torch.as_tensor(groups, device=device)]
         used = torch.zeros(B, len(vocab), dtype=torch.bool, device=device)
     forced_ids = forced_ids.to(device)
-    x = torch.full((B,), vocab.bos, dtype=torch.long, device=device)
+    x = torch.full((B,), poet.start_id(form), dtype=torch.long, device=device)  # `*` or the form's token
     state = poet.init_state(B, steps)
     out = torch.empty((B, steps), dtype=torch.long, device=device)
     chosen_nll = torch.zeros(B, dtype=torch.float64, device=device)
@@ -313,7 +336,7 @@ def write_poems(
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
                 allowed = table[int(req[0, k])]
             elif mode == "meter":
-                need = resolve(req_t[:, k], written_tones, k) if dynamic[k] else req_t[:, k]
+                need = resolve(req_t[:, k], written_tones, k, form.chars) if dynamic[k] else req_t[:, k]
                 rhyme = (need == RHYME)[:, None]
                 allowed = torch.where(rhyme, group_rows & ~used, table[need])
             sampled, log_z = draw(logits, allowed, temperature, top_k, top_p, gen)  # log_z: for the NLL of what is chosen

@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from .corpus import CHARS, POEM_LEN, poem_lines, rejection
+from .corpus import VERSE_CHARS, detect_form, poem_lines
 from .meter import Judgement, rule_rates
 
 
@@ -16,7 +16,7 @@ def distinct_n(poems: list[str], n: int) -> float:
 
 def lines_of(poem: str) -> list[str]:
     """The character lines of a poem; a malformed one is split at its punctuation."""
-    if len(poem) == POEM_LEN and rejection(poem) is None:
+    if detect_form(poem) is not None:
         return poem_lines(poem)
     return [part for part in poem.replace("。", "，").split("，") if part]
 
@@ -45,10 +45,10 @@ class Reference:
 
 
 def copy_rates(poems: list[str], reference: "Reference | list[str]") -> dict:
-    """Share of generated 5-character lines, and of whole poems, found verbatim in the reference poems."""
+    """Share of generated 5- and 7-character lines, and of whole poems, found verbatim in the reference poems."""
     if not isinstance(reference, Reference):
         reference = Reference.of(reference)
-    lines = [line for poem in poems for line in lines_of(poem) if len(line) == CHARS]
+    lines = [line for poem in poems for line in lines_of(poem) if len(line) in VERSE_CHARS]
     return {
         "copied_lines": sum(line in reference.lines for line in lines) / max(len(lines), 1),
         "copied_poems": sum(poem in reference.poems for poem in poems) / max(len(poems), 1),

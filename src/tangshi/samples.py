@@ -1,7 +1,8 @@
-"""The sample stage's work: write each mode's poems for every start character, plain and best-of-N, judge and
-format them."""
+"""The sample stage's work: for each form the model writes, each mode's poems for every start character, plain
+and best-of-N, judged and formatted."""
 
 from .decode import MODES, Constraints, Request, Written
+from .forms import WULV, Form
 from .meter import Judgement, ToneLexicon, judge
 from .quality import Reference, set_metrics
 from .rerank import write_best
@@ -16,15 +17,32 @@ def mark(written: Written, judgement: Judgement) -> str:
 
 
 def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], cfg: dict, seed: int) -> tuple[str, dict]:
-    """Poems in every mode (and acrostics), each set written plainly (best of 1) and best of cfg["best_of"],
-    as text for samples/V.txt and metrics for metrics/samples/V.json; copying is counted against `reference`."""
+    """Poems of every form the poet writes (五律 alone for the report's variants) in every mode (and
+    acrostics), each set written plainly (best of 1) and best of cfg["best_of"], as text for samples/V.txt and
+    metrics for metrics/samples/V.json; copying is counted against `reference`. The top-level metrics are the
+    五律's; a poet of several forms adds each form's under by_form."""
     constraints = Constraints(vocab, lexicon)
     reference = Reference.of(reference)
+    forms = getattr(poet, "forms", (WULV,))
+    parts, by_form = [], {}
+    for number, form in enumerate(forms):
+        text, by_form[form.name] = sample_form(poet, vocab, lexicon, constraints, reference, cfg, seed + 1000 * number, form)
+        parts.append(text if len(forms) == 1 else f"# {form.name} ({form.shape})\n\n{text}")
+    metrics = dict(by_form.get(WULV.name) or next(iter(by_form.values())))
+    if len(forms) > 1:
+        metrics["by_form"] = by_form
+    return "\n\n".join(parts) + "\n", metrics
+
+
+def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constraints, reference: Reference, cfg: dict,
+                seed: int, form: Form) -> tuple[str, dict]:
+    """One form's sets: every mode for every start character, and acrostics of the first form.lines characters
+    of cfg["acrostic"]."""
     sample_kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p")}
     sets: dict[str, list[Request]] = {
         mode: [Request(start=c) for c in cfg["starts"] for _ in range(cfg["per_start"])] for mode in MODES
     }
-    sets["acrostic"] = [Request(acrostic=cfg["acrostic"]) for _ in range(cfg["per_start"])]
+    sets["acrostic"] = [Request(acrostic=cfg["acrostic"][: form.lines]) for _ in range(cfg["per_start"])]
     main, best_of = cfg["constrain"], cfg["best_of"]
     order = [main] + [m for m in sets if m != main]
     sections, by_mode = [], {}
@@ -32,8 +50,9 @@ def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], c
         mode = "meter" if name == "acrostic" else name
         by_mode[name] = {}
         for n in sorted({best_of, 1}, reverse=True):  # the published set first
-            written = write_best(poet, vocab, sets[name], n, mode=mode, constraints=constraints, seed=seed + index, **sample_kw)
-            judgements = [judge(w.poem, lexicon, vocab) for w in written]
+            written = write_best(poet, vocab, sets[name], n, mode=mode, constraints=constraints, seed=seed + index,
+                                 form=form, **sample_kw)
+            judgements = [judge(w.poem, lexicon, vocab, form=form) for w in written]
             stats = by_mode[name][f"best_of_{n}"] = set_metrics(
                 judgements, reference, sum(w.chosen_nll for w in written), sum(w.chosen for w in written)
             )
@@ -45,4 +64,4 @@ def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], c
             )
             sections.append("\n".join([title, summary, ""] + [mark(w, j) for w, j in zip(written, judgements)]))
     metrics = {"constrain": main, "best_of": best_of, **by_mode[main][f"best_of_{best_of}"], "by_mode": by_mode}
-    return "\n\n".join(sections) + "\n", metrics
+    return "\n\n".join(sections), metrics

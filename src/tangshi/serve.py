@@ -21,8 +21,9 @@ from pydantic import BaseModel, Field
 from .checkpoint import load_poet
 from .cli import BEST_OF, PREFERRED
 from .corpus import form_problem, poem_lines, to_simplified
-from .decode import Constraints, Request
+from .decode import Constraints, Request, check_writes
 from .errors import TangshiError
+from .forms import FORMS, WULV, Form, get_form
 from .meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
 from .rerank import write_best
 from .vocab import Vocab
@@ -38,6 +39,7 @@ class WriteIn(BaseModel):
     start: str | None = Field(default=None, max_length=8)
     acrostic: str | None = Field(default=None, max_length=16)
     first_line: str | None = Field(default=None, max_length=16)
+    form: Literal["五绝", "七绝", "五律", "七律"] = "五律"  # the names in forms.FORMS
     constrain: Literal["none", "form", "meter"] = "meter"
     temperature: float = Field(default=0.8, gt=0, le=3)
     n: int = Field(default=4, ge=1, le=MAX_POEMS)
@@ -49,17 +51,18 @@ class CheckIn(BaseModel):
     poem: str = Field(min_length=1, max_length=400)
 
 
-def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None) -> dict:
-    """A judged poem as the page shows it: lines of characters with tones, rhyme groups, rules."""
-    j = judge(poem, lexicon, vocab)
-    problem = form_problem(j.poem)
+def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: Form | None = None) -> dict:
+    """A judged poem as the page shows it: its form, lines of characters with tones, rhyme groups, rules.
+    The form is the one asked for, or the one whose shape the poem has."""
+    j = judge(poem, lexicon, vocab, form=form)
+    problem = form_problem(j.poem, form)
     if problem:
         return {"poem": j.poem, "well_formed": False, "rules": j.passed, "lines": [], "meter_valid": False,
-                "message": f"not a 五言律诗: {problem}"}
+                "message": f"not {'a ' + form.name if form else 'regulated verse'}: {problem}"}
     groups = ping_rhyme_groups()
     lines = []
     for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes(j))):
-        rhymes = i % 2 == 1 or (i == 0 and tones[4] != "仄" and j.rhyme_group in groups.get(line[-1], ()))
+        rhymes = i % 2 == 1 or (i == 0 and tones[-1] != "仄" and j.rhyme_group in groups.get(line[-1], ()))
         lines.append({
             "chars": [{"char": c, "tone": {"平": "ping", "仄": "ze"}.get(t, "either")} for c, t in zip(line, tones)],
             "punct": "，" if i % 2 == 0 else "。",
@@ -69,7 +72,8 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None) -> dic
             if rhymes else [],
             "notes": notes,  # the accepted variant it is, the line it rescues, the rules it breaks
         })
-    return {"poem": j.poem, "well_formed": True, "lines": lines, "rules": j.passed, "pattern": j.pattern,
+    return {"poem": j.poem, "well_formed": True, "form": j.form.name, "shape": j.form.shape, "lines": lines,
+            "rules": j.passed, "pattern": j.pattern,
             "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid}
 
 
@@ -124,10 +128,11 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
             metrics = Path(metrics_dir) / f"{name}.json"
             dev_ppl = json.loads(metrics.read_text())["dev_ppl"] if metrics.exists() else config.get("best_dev_ppl")
             out.append({"name": name, "impl": config["impl"], "layers": config["layers"], "hidden": config["hidden"],
-                        "dev_ppl": dev_ppl})
+                        "dev_ppl": dev_ppl, "forms": config.get("forms", [WULV.name])})
         default = next((name for name in PREFERRED if name in models), next(iter(models), None))
         hint = None if models else "no trained model found: run `dvc repro train@poet` (or `make repro`) first"
-        return {"models": out, "default": default, "best_of": BEST_OF, "problems": problems, "hint": hint}
+        return {"models": out, "default": default, "best_of": BEST_OF, "problems": problems, "hint": hint,
+                "forms": [{"name": f.name, "lines": f.lines, "chars": f.chars} for f in FORMS]}
 
     @app.post("/api/write")
     def write(body: WriteIn) -> dict:
@@ -136,20 +141,22 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         given = {k: to_simplified(v.strip()) if v and v.strip() else None
                  for k, v in (("start", body.start), ("acrostic", body.acrostic), ("first_line", body.first_line))}
         poet, _ = models[body.model]
+        form = get_form(body.form)
         try:
+            check_writes(poet, form)
             requests = [Request(**given) for _ in range(body.n)]
             with lock:
                 written = write_best(poet, vocab, requests, body.best_of, mode=body.constrain, constraints=constraints,
-                                     temperature=body.temperature, top_p=0.95, seed=body.seed)
+                                     temperature=body.temperature, top_p=0.95, seed=body.seed, form=form)
         except TangshiError as err:
             raise HTTPException(400, str(err))
-        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab)} for w in written]}
+        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab, form)} for w in written]}
 
     @app.post("/api/check")
     def check(body: CheckIn) -> dict:
         poem = to_simplified("".join(body.poem.split()))
         if not poem:
-            raise HTTPException(400, "the box is empty: paste a poem of 8 lines of 5 characters")
+            raise HTTPException(400, "the box is empty: paste a poem of 4 or 8 lines of 5 or 7 characters")
         return describe(poem, lexicon)
 
     return app

@@ -1,7 +1,7 @@
 "use strict";
 // The page talks to the JSON API of `tangshi serve`; nothing is fetched from elsewhere.
 const RULE_NAMES = {
-  form: "form 8×5", rhyme: "rhyme 押韵", even_ping: "even lines end 平", odd_ze: "lines 3/5/7 end 仄",
+  form: "form", rhyme: "rhyme 押韵", even_ping: "even lines end 平", odd_ze: "odd lines end 仄",
   line_types: "line patterns", dui: "对", nian: "粘", no_gu_ping: "no 孤平", no_san_ping_wei: "no 三平尾",
 };
 const $ = (id) => document.getElementById(id);
@@ -34,7 +34,7 @@ function renderPoem(p, tokens) {
     row.className = "line";
     line.chars.forEach((c, i) => {
       const span = document.createElement("span");
-      span.className = `char ${c.tone}` + (line.rhyme && i === 4 ? " rhyme" : "");
+      span.className = `char ${c.tone}` + (line.rhyme && i === line.chars.length - 1 ? " rhyme" : "");
       span.innerHTML = `<span></span><small>${{ ping: "平", ze: "仄", either: "?" }[c.tone]}</small>`;
       span.firstChild.textContent = c.char;
       row.append(span);
@@ -54,6 +54,10 @@ function renderPoem(p, tokens) {
       box.append(n);
     }
   }
+  const form = document.createElement("p");
+  form.className = "form-name";
+  form.textContent = `${p.form} · ${p.shape}`;
+  box.prepend(form);
   const rules = document.createElement("ul");
   rules.className = "rules";
   for (const [rule, kept] of Object.entries(p.rules)) {
@@ -65,7 +69,7 @@ function renderPoem(p, tokens) {
   const verdict = document.createElement("p");
   verdict.className = "verdict " + (p.meter_valid ? "ok" : "bad");
   verdict.textContent = p.meter_valid
-    ? `keeps every rule of 五律 (${p.pattern}, ${p.rhyme_group})`
+    ? `keeps every rule of ${p.form} (${p.pattern}, ${p.rhyme_group})`
     : "breaks " + Object.entries(p.rules).filter(([, k]) => !k).map(([r]) => RULE_NAMES[r] || r).join(", ");
   const copy = document.createElement("button");
   copy.className = "copy";
@@ -83,10 +87,15 @@ function givenKind() {
   return document.querySelector("input[name=kind]:checked").value;
 }
 
+let FORMS = { 五绝: [4, 5], 七绝: [4, 7], 五律: [8, 5], 七律: [8, 7] };  // lines, characters; the server's list replaces it
+let MODEL_FORMS = {};  // model -> the forms it writes
+
 function checkGiven(kind, text) {
   const chars = [...text];
-  if (kind === "acrostic" && chars.length !== 8) return `an acrostic needs 8 characters, one per line; you typed ${chars.length}`;
-  if (kind === "first_line" && chars.length !== 5) return `a first line has 5 characters; you typed ${chars.length}`;
+  const form = $("form").value;
+  const [lines, width] = FORMS[form];
+  if (kind === "acrostic" && chars.length !== lines) return `an acrostic for ${form} has ${lines} characters, one per line; you typed ${chars.length}`;
+  if (kind === "first_line" && chars.length !== width) return `a first line of ${form} has ${width} characters; you typed ${chars.length}`;
   if (kind === "start" && chars.length > 1) return "a start character is one character";
   return null;
 }
@@ -102,6 +111,9 @@ async function loadModels() {
       select.append(option);
     }
     if (data.default) select.value = data.default;
+    FORMS = Object.fromEntries(data.forms.map((f) => [f.name, [f.lines, f.chars]]));
+    MODEL_FORMS = Object.fromEntries(data.models.map((m) => [m.name, m.forms]));
+    fitForms();
     $("best-of").value = data.best_of;
     if (!data.models.length) {
       $("write-message").textContent = data.hint;
@@ -112,10 +124,25 @@ async function loadModels() {
   }
 }
 
+function fitForms() {  // offer the forms the chosen model writes; size the hints to the chosen form
+  const writes = MODEL_FORMS[$("model").value] || Object.keys(FORMS);
+  for (const option of $("form").options) option.disabled = !writes.includes(option.value);
+  if (!writes.includes($("form").value)) $("form").value = writes.includes("五律") ? "五律" : writes[0];
+  const [lines, width] = FORMS[$("form").value];
+  $("acrostic-size").textContent = lines;
+  $("line-size").textContent = width;
+  $("given").placeholder = {
+    start: "月 (empty: the model chooses)", acrostic: "春江花月夜思故乡".slice(0, lines),
+    first_line: width === 5 ? "国破山河在" : "风急天高猿啸哀",
+  }[givenKind()];
+}
+
 document.querySelectorAll("input[name=kind]").forEach((radio) => radio.addEventListener("change", () => {
-  $("given").placeholder = { start: "月 (empty: the model chooses)", acrostic: "春江花月夜思故乡", first_line: "国破山河在" }[givenKind()];
+  fitForms();
   $("write-message").textContent = "";
 }));
+$("form").addEventListener("change", () => { fitForms(); $("write-message").textContent = ""; });
+$("model").addEventListener("change", fitForms);
 
 $("write-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -125,7 +152,7 @@ $("write-form").addEventListener("submit", async (event) => {
   $("write-message").textContent = problem || "";
   if (problem) return;
   const body = {
-    model: $("model").value, constrain: $("constrain").value,
+    model: $("model").value, form: $("form").value, constrain: $("constrain").value,
     temperature: Number($("temperature").value), n: Number($("count").value), best_of: Number($("best-of").value),
     seed: Math.floor(Math.random() * 1e9),
   };
@@ -146,7 +173,7 @@ $("check-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const poem = $("check-text").value.trim();
   $("checked").replaceChildren();
-  if (!poem) { $("check-message").textContent = "the box is empty: paste a poem of 8 lines of 5 characters"; return; }
+  if (!poem) { $("check-message").textContent = "the box is empty: paste a poem of 4 or 8 lines of 5 or 7 characters"; return; }
   $("check-message").textContent = "";
   try {
     $("checked").replaceChildren(renderPoem(await api("/api/check", { poem })));
