@@ -32,8 +32,8 @@ def test_raw_folder_routes_package_paths():
 
 def test_fetch_from_folder_copies_only_what_later_stages_read(tmp_path):
     counts = fetch(str(FIXTURE), tmp_path / "raw")
-    assert counts == {"tang": 2, "song": 1, "strains": 1}
-    assert sorted(p.name for p in (tmp_path / "raw" / "tang").iterdir()) == ["poet.tang.0.json", "poet.tang.1000.json"]
+    assert counts == {"tang": 3, "song": 1, "strains": 2}
+    assert sorted(p.name for p in (tmp_path / "raw" / "tang").iterdir()) == ["poet.tang.0.json", "poet.tang.1000.json", "poet.tang.2000.json"]
 
 
 def test_fetch_from_tarball(tmp_path):

@@ -77,12 +77,17 @@ def test_every_stage_ran_and_wrote_its_outputs(repo):
     data_stages = ["fetch", "corpus", "pretrain", "vocab", "verse", "embed"]
     assert sorted(s for s in ran if s in data_stages) == sorted(data_stages)
     corpus = json.loads((repo / "metrics/corpus.json").read_text())
-    assert corpus["kept"] == corpus["regulated_unique"] - corpus["near_duplicates_removed"] and corpus["poems_read"] == 454
+    assert corpus["kept"] == corpus["regulated_unique"] - corpus["near_duplicates_removed"] and corpus["poems_read"] == 574
     assert corpus["near_duplicates_removed"] >= 1 and corpus["dev_twins"] <= corpus["near_duplicates_removed"]
     assert corpus["normal"]["train"] + corpus["normal"]["dev"] == 300 and corpus["duplicates"] >= 6
     train = (repo / "data/corpus/large/train.txt").read_text(encoding="utf-8").splitlines()
     assert len(train) == corpus["large"]["train"] and all(len(p) == 48 for p in train)
     assert len((repo / "data/corpus/normal/dev.ids").read_text().splitlines()) == corpus["normal"]["dev"]
+    for name, folder in (("五绝", "wujue"), ("七绝", "qijue"), ("七律", "qilv")):  # the other forms, split alike
+        form = corpus["forms"][name]
+        assert form["train"] > form["dev"] > 0
+        assert len((repo / f"data/corpus/{folder}/dev.txt").read_text(encoding="utf-8").splitlines()) == form["dev"]
+    assert np.load(repo / "data/encoded/qilv/dev.npy").shape == (corpus["forms"]["七律"]["dev"], 66)
     vocab = json.loads((repo / "metrics/vocab.json").read_text())
     assert vocab["size"] == 304 and 0 < vocab["oov_rate_train"] < vocab["oov_rate_dev"] < 0.5
     encoded = np.load(repo / "data/encoded/normal/train.npy")
@@ -110,16 +115,26 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
         assert {"best.pt", "last.pt", "config.json"} <= {p.name for p in (repo / "models" / v).iterdir()}
         ev = json.loads((repo / f"metrics/eval/{v}.json").read_text())
         assert ev["dev_ppl"] < ev["dev_ppl_chars"] and ev["large_dev_ppl"] < ev["large_dev_ppl_chars"] and ev["epochs"] == epochs
-        assert ev["corpus"] == ("large" if v == "poet" else "normal")
+        assert ev["corpus"] == ("forms" if v == "poet" else "normal")
         sm = json.loads((repo / f"metrics/samples/{v}.json").read_text())
         assert sm["constrain"] == "form" and sm["form_valid"] == 1.0 and sm["poems"] == 10 and sm["best_of"] == 3
         assert sm["by_mode"]["meter"]["best_of_3"]["meter_valid"] == sm["by_mode"]["meter"]["best_of_1"]["meter_valid"] == 1.0
         text = (repo / f"samples/{v}.txt").read_text(encoding="utf-8")
         assert text.count("*日") >= 2 and "## acrostic" in text
+        assert ("by_form" in sm) == ("forms" in ev) == (v == "poet")  # the poet writes every form, the five 五律 alone
+    poet_eval = json.loads((repo / "metrics/eval/poet.json").read_text())
+    assert list(poet_eval["forms"]) == ["五绝", "七绝", "五律", "七律"] and all(f["dev_ppl"] > 1 for f in poet_eval["forms"].values())
+    poet_samples = json.loads((repo / "metrics/samples/poet.json").read_text())
+    for name, form in poet_samples["by_form"].items():
+        assert form["form_valid"] == 1.0 and form["by_mode"]["meter"]["best_of_3"]["meter_valid"] == 1.0, name
+        assert form["by_mode"]["acrostic"]["best_of_3"]["meter_valid"] == 1.0, name
+    assert "# 七律 (8 lines of 7 characters)" in (repo / "samples/poet.txt").read_text(encoding="utf-8")
     meter = json.loads((repo / "metrics/meter.json").read_text())
     assert 0.2 < meter["real_dev_poems"]["meter_valid"] < 0.95 and meter["agreement_on_dev"]["agree"] > 0.7
     assert meter["real_dev_poems_strict"]["meter_valid"] < meter["real_dev_poems"]["meter_valid"]
     assert set(meter["variants"]) == {"平平仄平仄", "孤平拗救", "对句相救"}
+    assert set(meter["forms"]) == {"五绝", "七绝", "七律"}
+    assert all(0 < f["real_dev_poems"]["meter_valid"] < 1 for f in meter["forms"].values())
     assert "| 1 |" in (repo / "metrics/meter_causes.md").read_text(encoding="utf-8")
     report = (repo / "metrics/report.md").read_text(encoding="utf-8")
     assert all(f"| {v} |" in report for v in VARIANTS)

@@ -49,6 +49,27 @@ def variant_table(variants: dict, root: Path = Path(".")) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def form_table(variants: dict, root: Path = Path(".")) -> pd.DataFrame:
+    """One row per form a model of several forms writes: dev perplexity on the form's Tang dev split, and its samples."""
+    rows = []
+    for name in variants:
+        ev = read_json(root / "metrics" / "eval" / f"{name}.json")
+        sm = read_json(root / "metrics" / "samples" / f"{name}.json")
+        for form, scores in ev.get("forms", {}).items():
+            by_mode = sm["by_form"][form]["by_mode"]
+            best = f"best_of_{sm['best_of']}"
+            rows.append({
+                "variant": name, "form": form, "dev poems": scores["dev_poems"],
+                "dev PP (all)": scores["dev_ppl"], "dev PP (chars)": scores["dev_ppl_chars"],
+                "form (none)": by_mode["none"]["best_of_1"]["form_valid"], "meter (meter)": by_mode["meter"]["best_of_1"]["meter_valid"],
+                f"meter (meter, best of {sm['best_of']})": by_mode["meter"][best]["meter_valid"],
+                f"acrostic meter (best of {sm['best_of']})": by_mode["acrostic"][best]["meter_valid"],
+                f"chosen PP meter, best of {sm['best_of']}": by_mode["meter"][best]["chosen_ppl_chars"],
+                "distinct-2": sm["by_form"][form]["distinct_2"], "copied lines": sm["by_form"][form]["copied_lines"],
+            })
+    return pd.DataFrame(rows)
+
+
 def to_markdown(df: pd.DataFrame) -> str:
     def cell(v):
         if isinstance(v, float):
@@ -102,17 +123,22 @@ def plot_variants(df: pd.DataFrame, path: Path) -> None:
 
 def build_report(variants: dict, root: Path = Path(".")) -> str:
     df = variant_table(variants, root)
+    forms = form_table(variants, root)
     plot_curves(variants, root, root / "plots" / "perplexity.png")
     plot_variants(df, root / "plots" / "variants.png")
     text = (
         "# tangshi report\n\n"
         "Perplexity is exp(mean NLL): `dev` on the normal dev split, `large dev` on the large one (it holds the "
         "normal one), (all) over every predicted token (48 + `$`), (chars) over the 40 characters alone; `train` on "
-        "the Tang 五律 split the variant trained on. Pass rates are shares of samples written plainly (best of 1) in "
+        "the Tang split the variant trained on. Pass rates are shares of samples written plainly (best of 1) in "
         "the mode named; `chosen PP` is the perplexity, under the unconstrained model, of the characters the decoder "
         "chose; distinct-2, repeats and copied lines are of the main sample set (best of N). Copies are counted "
-        "against all Tang and Song five-character verse.\n\n"
+        "against all Tang and Song five- and seven-character verse.\n\n"
         + to_markdown(df) + "\n\n![perplexity](../plots/perplexity.png)\n\n![variants](../plots/variants.png)\n"
     )
+    if len(forms):
+        text += ("\n## Every form\n\nThe models that write all four forms, on each form's Tang dev split (perplexity "
+                 "over every predicted token, the form's token not counted, and over the characters alone) and in "
+                 "their samples of that form (the main set is meter, best of N).\n\n" + to_markdown(forms) + "\n")
     write_text(root / "metrics" / "report.md", text)
     return text
