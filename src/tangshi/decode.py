@@ -35,7 +35,7 @@ from .meter import (
 from .vocab import COMMA, EOS, STOP, Vocab
 
 MODES = ("none", "form", "meter")
-FREE_EXTRA = 16  # mode none may run this many tokens past `$`'s place: that is how it breaks form
+FREE_EXTRA = 15  # mode none may run this many tokens past `$`'s place (64 steps for a 五律): that is how it breaks form
 MIN_RHYMES = 8  # a rhyme group needs this many usable dictionary characters to be drawn
 # requirement codes per token position; the last three are resolved while writing, from the tones written
 ANY, WANT_PING, WANT_ZE, RHYME, PUNCT_COMMA, PUNCT_STOP, END, B_POS3, B_POS3_AFTER_A, C_POS4 = range(10)
