@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from .checkpoint import load_poet
 from .cli import BEST_OF, PREFERRED
 from .corpus import form_problem, poem_lines, to_simplified
-from .decode import Constraints, Request, check_writes
+from .decode import Constraints, Request
 from .errors import TangshiError
 from .forms import FORMS, WULV, Form, get_form
 from .meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
@@ -142,8 +142,7 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
                  for k, v in (("start", body.start), ("acrostic", body.acrostic), ("first_line", body.first_line))}
         poet, _ = models[body.model]
         form = get_form(body.form)
-        try:
-            check_writes(poet, form)
+        try:  # write_poems refuses a form the model does not write, and a bad request, with a TangshiError
             requests = [Request(**given) for _ in range(body.n)]
             with lock:
                 written = write_best(poet, vocab, requests, body.best_of, mode=body.constrain, constraints=constraints,
