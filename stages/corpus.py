@@ -3,7 +3,7 @@ data/corpus/large/dev_twins.txt (variant readings of large dev poems); the Tang 
 data/corpus/{wujue,qijue,qilv}/{train,dev,dev_twins}.{txt,ids}; metrics/corpus.json."""
 
 from tangshi.atomic import atomic_path, write_json
-from tangshi.corpus import build_corpus, load_json_folder
+from tangshi.data.corpus import build_corpus, load_json_folder
 from tangshi.errors import run_main
 from tangshi.forms import get_form
 from tangshi.params import load_params

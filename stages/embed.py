@@ -1,10 +1,10 @@
 """embed: the embedding matrix for the dictionary -> data/embedding.npy, metrics/embedding.json."""
 
 from tangshi.atomic import save_npy, write_json
-from tangshi.embed import build_embedding
+from tangshi.data.embed import build_embedding
+from tangshi.data.vocab import Vocab
 from tangshi.errors import run_main
 from tangshi.params import load_params
-from tangshi.vocab import Vocab
 
 
 def main() -> None:

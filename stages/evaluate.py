@@ -6,13 +6,13 @@ import sys
 import numpy as np
 
 from tangshi.atomic import write_json
-from tangshi.checkpoint import load_poet
+from tangshi.data.vocab import Vocab
 from tangshi.errors import run_main
 from tangshi.forms import WULV
+from tangshi.models.checkpoint import load_poet
+from tangshi.models.poet import all_token_nll
 from tangshi.params import load_params
-from tangshi.perplexity import pooled_perplexities
-from tangshi.poet import all_token_nll
-from tangshi.vocab import Vocab
+from tangshi.training.perplexity import pooled_perplexities
 
 # metric prefix -> encoded split; every dev poem of the normal set is a dev poem of the large set
 SPLITS = {"dev": "normal/dev", "large_dev": "large/dev"}

@@ -2,8 +2,8 @@
 
 import time
 
+from tangshi.data.fetch import fetch
 from tangshi.errors import run_main
-from tangshi.fetch import fetch
 from tangshi.params import load_params
 
 

@@ -3,14 +3,14 @@ the judge validated on the real large dev poems under both verdicts, and on the 
 and 七律 -> data/meter/tones.json, metrics/meter.json, metrics/meter_causes.md."""
 
 from tangshi.atomic import write_json, write_text
-from tangshi.corpus import form_folder, load_json_folder, read_dev_related, read_poems
-from tangshi.forms import FORMS, WULV
+from tangshi.data.corpus import form_folder, load_json_folder, read_dev_related, read_poems
 from tangshi.errors import run_main
-from tangshi.meter import (
+from tangshi.forms import FORMS, WULV
+from tangshi.judge.meter import (
     VERDICTS, annotated_pairs, build_lexicon, commonest_causes, judge, lexicon_agreement, variant_rates,
 )
+from tangshi.judge.quality import set_metrics
 from tangshi.params import load_params
-from tangshi.quality import set_metrics
 
 
 def causes_markdown(causes: list[dict], poems: int) -> str:

@@ -3,10 +3,10 @@ near-duplicates -> data/vectors/chars.txt."""
 
 import time
 
-from tangshi.corpus import load_json_folder, read_dev_related
+from tangshi.data.corpus import load_json_folder, read_dev_related
+from tangshi.data.pretrain import PROBES, neighbours, save_word2vec_text, sentences, train_vectors
 from tangshi.errors import run_main
 from tangshi.params import load_params
-from tangshi.pretrain import PROBES, neighbours, save_word2vec_text, sentences, train_vectors
 
 
 def main() -> None:

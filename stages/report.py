@@ -2,7 +2,7 @@
 
 from tangshi.errors import run_main
 from tangshi.params import load_params
-from tangshi.report import build_report
+from tangshi.reports.report import build_report
 
 
 def main() -> None:

@@ -4,13 +4,13 @@
 import sys
 
 from tangshi.atomic import write_json, write_text
-from tangshi.checkpoint import load_poet, load_torch
-from tangshi.corpus import read_all_dev_related, read_poems
+from tangshi.data.corpus import read_all_dev_related, read_poems
+from tangshi.data.vocab import Vocab
 from tangshi.errors import run_main
-from tangshi.meter import ToneLexicon
+from tangshi.judge.meter import ToneLexicon
+from tangshi.models.checkpoint import load_poet, load_torch
 from tangshi.params import choose, load_params
-from tangshi.samples import sample_all
-from tangshi.vocab import Vocab
+from tangshi.writing.samples import sample_all
 
 
 def main() -> None:

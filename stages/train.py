@@ -5,14 +5,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tangshi.batching import cut_pieces
-from tangshi.distributed import launched_by_torchrun, relaunch
+from tangshi.data.batching import cut_pieces
+from tangshi.data.vocab import Vocab
 from tangshi.errors import TangshiError, run_main
 from tangshi.forms import FORMS, lead_with_form_token, verse_with_form_tokens
+from tangshi.models.poet import ModelConfig, TrainConfig
 from tangshi.params import load_params
-from tangshi.poet import ModelConfig, TrainConfig
-from tangshi.train import train_variant
-from tangshi.vocab import Vocab
+from tangshi.training.distributed import launched_by_torchrun, relaunch
+from tangshi.training.loop import train_variant
 
 EMBEDDING = Path("data/embedding.npy")
 VERSE = [Path("data/verse/ids.npy"), Path("data/verse/offsets.npy"), Path("data/verse/forms.npy")]

@@ -4,10 +4,10 @@ their near-duplicates, encoded -> data/verse/{ids,offsets,forms}.npy, data/verse
 import numpy as np
 
 from tangshi.atomic import atomic_path, write_json
-from tangshi.corpus import load_json_folder, read_all_dev_related
+from tangshi.data.corpus import load_json_folder, read_all_dev_related
+from tangshi.data.verse import build_verse, encode_verse, poem_form
+from tangshi.data.vocab import Vocab, oov_rate
 from tangshi.errors import run_main
-from tangshi.verse import build_verse, encode_verse, poem_form
-from tangshi.vocab import Vocab, oov_rate
 
 
 def main() -> None:

@@ -5,11 +5,11 @@ metrics/vocab.json."""
 import numpy as np
 
 from tangshi.atomic import atomic_path, write_json
-from tangshi.corpus import SETS, read_poems
+from tangshi.data.corpus import SETS, read_poems
+from tangshi.data.vocab import build_vocab, encode_all, oov_rate
 from tangshi.errors import run_main
 from tangshi.forms import FORMS, WULV
 from tangshi.params import load_params
-from tangshi.vocab import build_vocab, encode_all, oov_rate
 
 
 def main() -> None:

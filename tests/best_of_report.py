@@ -12,14 +12,14 @@ import sys
 import time
 
 sys.path.insert(0, "src")
-from tangshi.checkpoint import load_poet  # noqa: E402
-from tangshi.corpus import read_all_dev_related, read_poems  # noqa: E402
-from tangshi.decode import Constraints, Request  # noqa: E402
-from tangshi.meter import ToneLexicon, judge  # noqa: E402
+from tangshi.data.corpus import read_all_dev_related, read_poems  # noqa: E402
+from tangshi.data.vocab import Vocab  # noqa: E402
+from tangshi.judge.meter import ToneLexicon, judge  # noqa: E402
+from tangshi.judge.quality import Reference, set_metrics  # noqa: E402
+from tangshi.models.checkpoint import load_poet  # noqa: E402
 from tangshi.params import load_params  # noqa: E402
-from tangshi.quality import Reference, set_metrics  # noqa: E402
-from tangshi.rerank import write_best  # noqa: E402
-from tangshi.vocab import Vocab  # noqa: E402
+from tangshi.writing.decode import Constraints, Request  # noqa: E402
+from tangshi.writing.rerank import write_best  # noqa: E402
 
 
 def main(variant: str) -> None:

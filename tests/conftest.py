@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tangshi.corpus import build_corpus, load_json_folder
+from tangshi.data.corpus import build_corpus, load_json_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "chinese-poetry"
@@ -19,7 +19,7 @@ def fixture_corpus(fixture_records):
 @pytest.fixture(scope="session")
 def raw_dir(tmp_path_factory) -> Path:
     """The fixture laid out as the fetch stage lays out data/raw."""
-    from tangshi.fetch import fetch
+    from tangshi.data.fetch import fetch
 
     out = tmp_path_factory.mktemp("raw") / "raw"
     fetch(str(FIXTURE), out)
@@ -38,7 +38,7 @@ def fixture_records(raw_dir) -> list[dict]:
 @pytest.fixture(scope="session")
 def fixture_verse(raw_dir, fixture_corpus):
     """The verse corpus of the fixture: its Tang and Song five- and seven-character poems minus dev and their twins."""
-    from tangshi.verse import build_verse
+    from tangshi.data.verse import build_verse
 
     records = {d: load_json_folder(raw_dir / d) for d in ("tang", "song")}
     return build_verse(records, fixture_corpus.all_dev_related())
@@ -47,12 +47,12 @@ def fixture_verse(raw_dir, fixture_corpus):
 @pytest.fixture(scope="session")
 def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     """A small trained poet of each kind on the fixture, with its vocabulary and a lexicon from fixture strains."""
-    from tangshi.checkpoint import load_poet
-    from tangshi.decode import Constraints
-    from tangshi.meter import annotated_pairs, build_lexicon
-    from tangshi.poet import ModelConfig, TrainConfig
-    from tangshi.train import train_variant
-    from tangshi.vocab import build_vocab, encode_all
+    from tangshi.data.vocab import build_vocab, encode_all
+    from tangshi.judge.meter import annotated_pairs, build_lexicon
+    from tangshi.models.checkpoint import load_poet
+    from tangshi.models.poet import ModelConfig, TrainConfig
+    from tangshi.training.loop import train_variant
+    from tangshi.writing.decode import Constraints
 
     out = tmp_path_factory.mktemp("decode")
     train = [t for _, t in fixture_corpus.large.train]

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tangshi.corpus import build_corpus, load_json_folder
-from tangshi.fetch import fetch
-from tangshi.poet import ModelConfig, TrainConfig
-from tangshi.train import train_variant
-from tangshi.vocab import build_vocab, encode_all
+from tangshi.data.corpus import build_corpus, load_json_folder
+from tangshi.data.fetch import fetch
+from tangshi.data.vocab import build_vocab, encode_all
+from tangshi.models.poet import ModelConfig, TrainConfig
+from tangshi.training.loop import train_variant
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "chinese-poetry"
 

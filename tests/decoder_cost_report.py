@@ -17,11 +17,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, "src")
-from tangshi.checkpoint import load_poet  # noqa: E402
-from tangshi.decode import Constraints, Request, write_poems  # noqa: E402
-from tangshi.meter import ToneLexicon, judge  # noqa: E402
+from tangshi.data.vocab import Vocab  # noqa: E402
+from tangshi.judge.meter import ToneLexicon, judge  # noqa: E402
+from tangshi.models.checkpoint import load_poet  # noqa: E402
 from tangshi.params import load_params  # noqa: E402
-from tangshi.vocab import Vocab  # noqa: E402
+from tangshi.writing.decode import Constraints, Request, write_poems  # noqa: E402
 
 
 def load_package(src: Path, name: str):
@@ -29,7 +29,10 @@ def load_package(src: Path, name: str):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return importlib.import_module(f"{name}.decode")
+    try:  # the package grouped by pipeline step, or an older flat one
+        return importlib.import_module(f"{name}.writing.decode")
+    except ModuleNotFoundError:
+        return importlib.import_module(f"{name}.decode")
 
 
 def chosen_ppl(written) -> float:
@@ -47,7 +50,7 @@ def main(old_src: Path, per: int | None) -> None:
     for variant in params["models"]:
         poet, _ = load_poet(f"models/{variant}", vocab, "cpu")
         row = {}
-        for label, decode in (("old", old), ("new", sys.modules["tangshi.decode"])):
+        for label, decode in (("old", old), ("new", sys.modules["tangshi.writing.decode"])):
             requests = [decode.Request(start=c) for c in starts for _ in range(per)]
             constraints = decode.Constraints(vocab, lexicon)
             form = decode.write_poems(poet, vocab, requests, "form", constraints, seed=params["seed"], **kw)

@@ -7,8 +7,8 @@ import torch
 
 sys.path.insert(0, ".")
 from tests.test_maths import torch_twin, E, H, V, B, T
-from tangshi.numpy_lstm import NumpyLSTM, init_params
-from tangshi.cell import HandLSTM
+from tangshi.models.cell import HandLSTM
+from tangshi.models.numpy_lstm import NumpyLSTM, init_params
 rng = np.random.default_rng(0)
 params = init_params(E, H, V, 1.0, rng, np.float64); emb = rng.standard_normal((V, E)); ids = rng.integers(0, V, (B, T + 1))
 loss, grads = NumpyLSTM(params, emb).loss_and_grads(ids)

@@ -12,8 +12,8 @@ import sys
 from collections import Counter, defaultdict
 
 sys.path.insert(0, "src")
-from tangshi.corpus import load_json_folder, poem_lines, rejection, unique_poems  # noqa: E402
-from tangshi.dedup import LineIndex  # noqa: E402
+from tangshi.data.corpus import load_json_folder, poem_lines, rejection, unique_poems  # noqa: E402
+from tangshi.data.dedup import LineIndex  # noqa: E402
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from tangshi.batching import PAD, Pieces, batch_count, epoch_batches, fixed_pieces, gather
+from tangshi.data.batching import PAD, Pieces, batch_count, epoch_batches, fixed_pieces, gather
 
 
 def pieces_of(lengths):

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from tangshi.corpus import POEM_LEN, build_corpus, detect_form, form_problem, is_dev, load_json_folder, poem_lines, rejection
-from tangshi.forms import WULV
+from tangshi.data.corpus import POEM_LEN, build_corpus, detect_form, form_problem, is_dev, load_json_folder, poem_lines, rejection
 from tangshi.errors import TangshiError
+from tangshi.forms import WULV
 
 GOOD = "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
 
@@ -83,7 +83,7 @@ def test_bad_corpus_inputs(tmp_path, fixture_records):
 
 
 def test_every_form_is_split_like_the_five_character_regulated_verse(fixture_corpus):
-    from tangshi.corpus import detect_form
+    from tangshi.data.corpus import detect_form
 
     assert set(fixture_corpus.forms) == {"五绝", "七绝", "七律"}
     for name, form_set in fixture_corpus.forms.items():
@@ -96,7 +96,7 @@ def test_every_form_is_split_like_the_five_character_regulated_verse(fixture_cor
 
 def test_a_jueju_half_of_a_dev_lushi_never_reaches_training():
     """A 绝句 that near-duplicates a 律诗 takes the 律诗's side: left out of both splits beside a dev poem."""
-    from tangshi.corpus import build_form_set, poem_lines
+    from tangshi.data.corpus import build_form_set, poem_lines
     from tangshi.forms import BY_NAME
 
     lushi = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。" * 2

@@ -1,12 +1,12 @@
 import pytest
 import torch
 
-from tangshi.cli import main as cli_main
-from tangshi.corpus import poem_lines
-from tangshi.decode import Constraints, Request, Written, draw, filter_logits, sample_rows, write_poems
+from tangshi.app.cli import main as cli_main
+from tangshi.data.corpus import poem_lines
 from tangshi.errors import TangshiError
-from tangshi.meter import judge, rule_rates
-from tangshi.rerank import score, write_best
+from tangshi.judge.meter import judge, rule_rates
+from tangshi.writing.decode import Constraints, Request, Written, draw, filter_logits, sample_rows, write_poems
+from tangshi.writing.rerank import score, write_best
 
 from tangshi.forms import BY_NAME, FORMS
 
@@ -100,7 +100,7 @@ def test_best_of_keeps_the_lowest_scoring_candidate(setup):
 
 
 def test_large_requests_are_written_in_bounded_batches(setup, capsys, monkeypatch):
-    from tangshi import rerank
+    from tangshi.writing import rerank
 
     assert list(rerank.batch_sizes(2500, 1)) == [1024, 1024, 452] and list(rerank.batch_sizes(5, 8)) == [5]
     assert list(rerank.batch_sizes(300, 8)) == [128, 128, 44]

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from tangshi.batching import cut_pieces
-from tangshi.corpus import build_corpus, poem_lines, verse_rejection
-from tangshi.dedup import LineIndex, group_near_duplicates
-from tangshi.verse import build_verse, encode_verse
-from tangshi.vocab import build_vocab
+from tangshi.data.batching import cut_pieces
+from tangshi.data.corpus import build_corpus, poem_lines, verse_rejection
+from tangshi.data.dedup import LineIndex, group_near_duplicates
+from tangshi.data.verse import build_verse, encode_verse
+from tangshi.data.vocab import build_vocab
 
 # 芳树本多奇: two readings of one poem in the corpus (旧枝 / 故枝), and a third with one more line changed
 FANG = "芳树本多奇，年华复在斯。结翠成新幄，开红满旧枝。风归花历乱，日度影参差。容色朝朝落，思君君不知。"

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tangshi import fetch as fetch_mod
+from tangshi.data import fetch as fetch_mod
+from tangshi.data.fetch import fetch, integrity_of, raw_folder
 from tangshi.errors import TangshiError
-from tangshi.fetch import fetch, integrity_of, raw_folder
 
 from .conftest import FIXTURE
 

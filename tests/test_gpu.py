@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from tangshi.bench import fake_vocab
-from tangshi.decode import Constraints, Request, write_poems
-from tangshi.poet import ModelConfig, TrainConfig, build_poet
+from tangshi.models.poet import ModelConfig, TrainConfig, build_poet
+from tangshi.reports.bench import fake_vocab
+from tangshi.writing.decode import Constraints, Request, write_poems
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 TF32 = 2e-3  # relative: TF32 keeps a 10-bit mantissa; SGD below, since RMSprop's first steps amplify sign noise

@@ -5,10 +5,10 @@ import pytest
 import torch
 from torch import nn
 
-from tangshi.cell import HandLSTM
-from tangshi.models import PoetLSTM
-from tangshi.numpy_lstm import NumpyLSTM, init_params
-from tangshi.optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
+from tangshi.models.cell import HandLSTM
+from tangshi.models.lstm import PoetLSTM
+from tangshi.models.numpy_lstm import NumpyLSTM, init_params
+from tangshi.training.optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
 
 E, H, V, B, T = 7, 6, 11, 4, 9
 

@@ -2,15 +2,15 @@ import json
 
 import pytest
 
-from tangshi.corpus import load_json_folder
-from tangshi.corpus import poem_lines
+from tangshi.data.corpus import load_json_folder
+from tangshi.data.corpus import poem_lines
 from tangshi.forms import BY_NAME, WULV
-from tangshi.meter import (
+from tangshi.judge.meter import (
     ACCEPTED, EITHER, PING, RULES, ZE, form_patterns, long_line, ToneLexicon, annotated_pairs, build_lexicon, classify_line, commonest_causes,
     has_gu_ping, has_san_ping_wei, judge, lexicon_agreement, line_notes, line_type, ping_rhyme_groups, rule_rates,
     variant_rates,
 )
-from tangshi.quality import copy_rates, distinct_n, repeat_rate
+from tangshi.judge.quality import copy_rates, distinct_n, repeat_rate
 
 from .conftest import ROOT
 from .judge_poems import BREAKS, FLAGGED, FORM_BREAKS, FORM_PASSES, PASSES, VARIANT_LINES

@@ -170,7 +170,7 @@ def test_exp_run_on_one_variant_reruns_only_that_variant(repo):
 def test_study_summary_on_a_fixture_sweep(repo, monkeypatch):
     from dataclasses import replace
 
-    from tangshi.studies import STUDIES, queue_commands, report
+    from tangshi.reports.studies import STUDIES, queue_commands, report
 
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     study = STUDIES["forget_bias"]  # two training seeds instead of three, to keep the test short

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tangshi.cli import BEST_OF
-from tangshi.serve import MAX_BEST_OF, MAX_POEMS, create_app
+from tangshi.app.cli import BEST_OF
+from tangshi.app.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
 from .judge_poems import FLAGGED, FORM_PASSES, PASSES
 
@@ -132,7 +132,7 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
 
     out, port = tiny_models["out"], free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "tangshi.cli", "serve", "--port", str(port), "--models", str(out / "models"),
+        [sys.executable, "-m", "tangshi.app.cli", "serve", "--port", str(port), "--models", str(out / "models"),
          "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )

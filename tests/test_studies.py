@@ -3,7 +3,7 @@ import subprocess
 import pytest
 
 from tangshi.errors import TangshiError
-from tangshi.studies import END, MARK, STUDIES, check_git_identity, experiments, fmt, merge_sections, queue_commands
+from tangshi.reports.studies import END, MARK, STUDIES, check_git_identity, experiments, fmt, merge_sections, queue_commands
 
 
 def test_every_study_queues_named_experiments_on_one_variant():

@@ -4,11 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tangshi.checkpoint import load_poet
+from tangshi.data.vocab import build_vocab, encode_all
 from tangshi.errors import TangshiError
-from tangshi.poet import ModelConfig, TrainConfig, all_token_nll
-from tangshi.train import train_variant
-from tangshi.vocab import build_vocab, encode_all
+from tangshi.models.checkpoint import load_poet
+from tangshi.models.poet import ModelConfig, TrainConfig, all_token_nll
+from tangshi.training.loop import train_variant
 
 VARIANTS = {
     "numpy": ModelConfig("numpy", 1, 32, 0.0),
@@ -35,8 +35,8 @@ def data(fixture_corpus, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def verse(data, fixture_verse):
-    from tangshi.batching import cut_pieces
-    from tangshi.verse import encode_verse
+    from tangshi.data.batching import cut_pieces
+    from tangshi.data.verse import encode_verse
 
     return cut_pieces(*encode_verse(data[0], [t for _, t in fixture_verse.poems]))
 
@@ -85,7 +85,7 @@ def test_same_params_and_seed_give_identical_metrics(data, tmp_path, variant):
 @pytest.mark.parametrize("variant", ["numpy", "single"])
 def test_killed_run_resumes_after_last_finished_epoch(data, tmp_path, monkeypatch, capsys, variant):
     run(data, tmp_path / "whole", variant, epochs=3)
-    from tangshi import poet as poet_mod
+    from tangshi.models import poet as poet_mod
 
     cls = poet_mod.NumpyPoet if variant == "numpy" else poet_mod.TorchPoet
     original, calls = cls.train_step, {"n": 0}
@@ -139,8 +139,8 @@ def test_a_poet_of_every_form_reads_its_form_token_first(tiny_models):
 
 
 def test_killed_poet_resumes_across_the_phase_boundary(data, verse, tmp_path, monkeypatch, capsys):
-    from tangshi import poet as poet_mod
-    from tangshi.batching import batch_count
+    from tangshi.data.batching import batch_count
+    from tangshi.models import poet as poet_mod
 
     run(data, tmp_path / "whole", "poet", POET, verse, epochs=2)
     original, calls = poet_mod.TorchPoet.train_step, {"n": 0}
@@ -192,7 +192,7 @@ def test_resume_only_where_a_fresh_run_would_have_reached(data, tmp_path, capsys
 
 
 def test_reaches_respects_patience():
-    from tangshi.train import reaches
+    from tangshi.training.loop import reaches
 
     history = [{"epoch": i + 1, "dev_ppl": p} for i, p in enumerate([10.0, 9.0, 9.5, 9.6, 9.7])]
     assert reaches(history, 5, 0) and reaches(history, 5, 3) and reaches(history, 9, 3)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from tangshi.embed import build_embedding
+from tangshi.data.embed import build_embedding
+from tangshi.data.pretrain import neighbours, save_word2vec_text, sentences, train_vectors
+from tangshi.data.vocab import OOV_TOKEN, SPECIALS, Vocab, build_vocab, encode_all, oov_rate
 from tangshi.errors import TangshiError
-from tangshi.pretrain import neighbours, save_word2vec_text, sentences, train_vectors
-from tangshi.vocab import OOV_TOKEN, SPECIALS, Vocab, build_vocab, encode_all, oov_rate
 
 TRAIN = ["山月山月日，山月日夜风。" * 4, "山山日日海，何何红红夜。" * 4]
 

@@ -18,15 +18,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from .checkpoint import load_poet
+from ..data.corpus import form_problem, poem_lines, to_simplified
+from ..data.vocab import Vocab
+from ..errors import TangshiError
+from ..forms import FORMS, WULV, Form, get_form
+from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
+from ..models.checkpoint import load_poet
+from ..writing.decode import Constraints, Request
+from ..writing.rerank import write_best
 from .cli import BEST_OF, PREFERRED
-from .corpus import form_problem, poem_lines, to_simplified
-from .decode import Constraints, Request
-from .errors import TangshiError
-from .forms import FORMS, WULV, Form, get_form
-from .meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
-from .rerank import write_best
-from .vocab import Vocab
 
 MAX_POEMS = 16
 MAX_BEST_OF = 32  # candidates per poem: at most MAX_POEMS × MAX_BEST_OF = 512 written in one batch
@@ -112,13 +112,13 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
-        return resources.files("tangshi").joinpath("web/index.html").read_text(encoding="utf-8")
+        return resources.files("tangshi").joinpath("app/web/index.html").read_text(encoding="utf-8")
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:
         if name not in STATIC:
             raise HTTPException(404, "no such file")
-        body = resources.files("tangshi").joinpath(f"web/{name}").read_text(encoding="utf-8")
+        body = resources.files("tangshi").joinpath(f"app/web/{name}").read_text(encoding="utf-8")
         return Response(body, media_type=STATIC[name])
 
     @app.get("/api/models")

@@ -13,10 +13,10 @@ from typing import Iterable, Iterator
 import numpy as np
 from gensim.models import Word2Vec
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
+from ..errors import TangshiError
 from .corpus import is_cjk, poem_text, text_lines, to_simplified
 from .dedup import LineIndex
-from .errors import TangshiError
 
 PROBES = "月山春"
 

@@ -10,9 +10,9 @@ one thing that likelihood rewards and readers do not.
 
 from typing import Iterator
 
+from ..errors import TangshiError
+from ..judge.quality import lines_of
 from .decode import Request, Written, write_poems
-from .errors import TangshiError
-from .quality import lines_of
 
 REPEATED_CHAR = 0.1  # nats per character that repeats an earlier character of the poem
 REPEATED_LINE = 1.0  # nats per line that repeats an earlier line

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .vocab import COMMA, EOS, STOP, Vocab
+from ..data.vocab import COMMA, EOS, STOP, Vocab
 
 
 def char_mask(vocab: Vocab, targets: np.ndarray) -> np.ndarray:

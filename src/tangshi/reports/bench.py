@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .atomic import write_json
-from .decode import Constraints, Request, write_poems
-from .poet import ModelConfig, TrainConfig, build_poet, resolve_device, use_tf32
-from .vocab import SPECIALS, Vocab
+from ..atomic import write_json
+from ..data.vocab import SPECIALS, Vocab
+from ..models.poet import ModelConfig, TrainConfig, build_poet, resolve_device, use_tf32
+from ..writing.decode import Constraints, Request, write_poems
 
 TARGETS = {  # ratio -> (target, direction, devices it is set for)
     "cold_write_one_poem_s": (2.0, "<=", ("cpu",)),

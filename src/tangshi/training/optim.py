@@ -7,7 +7,7 @@ The NumPy versions follow torch.optim's update rules and defaults exactly
 import numpy as np
 import torch
 
-from .params import choose
+from ..params import choose
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 MOMENTUM = 0.9

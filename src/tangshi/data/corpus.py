@@ -19,9 +19,9 @@ from typing import Callable, Iterable
 
 import opencc
 
+from ..errors import TangshiError
+from ..forms import BY_NAME as FORMS_BY_NAME, FORMS, NAMES, WULV, Form, form_of_shape
 from .dedup import LineIndex, group_near_duplicates
-from .errors import TangshiError
-from .forms import BY_NAME as FORMS_BY_NAME, FORMS, NAMES, WULV, Form, form_of_shape
 
 SETS = ("normal", "large")
 LINES, CHARS = 8, 5

@@ -28,9 +28,9 @@ import yaml
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .atomic import write_text  # noqa: E402
-from .errors import TangshiError, run_main  # noqa: E402
-from .params import choose  # noqa: E402
+from ..atomic import write_text  # noqa: E402
+from ..errors import TangshiError, run_main  # noqa: E402
+from ..params import choose  # noqa: E402
 from .report import save_figure  # noqa: E402
 
 

@@ -13,13 +13,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .batching import PAD
-from .errors import TangshiError
-from .forms import FORMS, WULV, Form, form_token_id
-from .models import EMBEDDINGS, IMPLS, PoetLSTM
+from ..data.batching import PAD
+from ..errors import TangshiError
+from ..forms import FORMS, WULV, Form, form_token_id
+from ..params import choose
+from ..training.optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
+from .lstm import EMBEDDINGS, IMPLS, PoetLSTM
 from .numpy_lstm import NumpyLSTM, init_params
-from .optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
-from .params import choose
 
 EVAL_BATCH = 256
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import detect_form, form_problem, poem_lines, to_simplified
-from .errors import TangshiError, run_main
-from .forms import FORMS, NAMES, WULV, get_form
-from .meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
+from ..data.corpus import detect_form, form_problem, poem_lines, to_simplified
+from ..errors import TangshiError, run_main
+from ..forms import FORMS, NAMES, WULV, get_form
+from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 
 DEFAULTS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
 PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
@@ -56,10 +56,10 @@ def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "
 def cmd_write(args) -> None:
     from tqdm import tqdm
 
-    from .checkpoint import load_poet
-    from .decode import Constraints, Request, check_writes
-    from .rerank import batch_sizes, write_best
-    from .vocab import Vocab
+    from ..data.vocab import Vocab
+    from ..models.checkpoint import load_poet
+    from ..writing.decode import Constraints, Request, check_writes
+    from ..writing.rerank import batch_sizes, write_best
 
     sizes = list(batch_sizes(args.n, args.best_of))  # refuses n < 1 before anything loads
     form = get_form(args.form)
@@ -96,11 +96,11 @@ def cmd_check(args) -> None:
 
 
 def cmd_score(args) -> None:
-    from .checkpoint import load_poet
-    from .decode import check_writes
-    from .perplexity import pooled_perplexities
-    from .poet import all_token_nll
-    from .vocab import Vocab, encode_all
+    from ..data.vocab import Vocab, encode_all
+    from ..models.checkpoint import load_poet
+    from ..models.poet import all_token_nll
+    from ..training.perplexity import pooled_perplexities
+    from ..writing.decode import check_writes
 
     vocab = Vocab.load(args.vocab)
     try:

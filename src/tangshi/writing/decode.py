@@ -25,14 +25,14 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from .errors import TangshiError
-from .forms import WULV, Form
-from .params import choose
-from .meter import (
+from ..data.vocab import COMMA, EOS, STOP, Vocab
+from ..errors import TangshiError
+from ..forms import WULV, Form
+from ..judge.meter import (
     EITHER, LINE_TYPES, PING, ZE, ToneLexicon, classify_line, form_patterns, full_pattern, has_gu_ping, has_san_ping_wei,
     ping_rhyme_groups,
 )
-from .vocab import COMMA, EOS, STOP, Vocab
+from ..params import choose
 
 MODES = ("none", "form", "meter")
 FREE_EXTRA = 15  # mode none may run this many tokens past `$`'s place (64 steps for a 五律): that is how it breaks form

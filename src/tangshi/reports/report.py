@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .atomic import atomic_path, write_text  # noqa: E402
-from .errors import TangshiError  # noqa: E402
+from ..atomic import atomic_path, write_text  # noqa: E402
+from ..errors import TangshiError  # noqa: E402
 
 
 

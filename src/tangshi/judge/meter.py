@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import detect_form, poem_lines, poem_text, to_simplified
-from .errors import TangshiError
-from .forms import WULV, Form
-from .params import choose
+from ..data.corpus import detect_form, poem_lines, poem_text, to_simplified
+from ..errors import TangshiError
+from ..forms import WULV, Form
+from ..params import choose
 
 PING, ZE, EITHER = "平", "仄", "*"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import TangshiError
+from ..params import choose
 from .corpus import unit_hash
-from .errors import TangshiError
-from .params import choose
 
 BOS, EOS, COMMA, STOP = "*", "$", "，", "。"
 SPECIALS = (BOS, EOS, COMMA, STOP)

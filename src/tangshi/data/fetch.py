@@ -16,8 +16,8 @@ from pathlib import Path
 
 import platformdirs
 
-from .atomic import atomic_path
-from .errors import TangshiError
+from ..atomic import atomic_path
+from ..errors import TangshiError
 
 # npm's `integrity` of each package version we accept; a tarball must match it.
 PINNED_INTEGRITY = {
@@ -61,7 +61,7 @@ def npm_pack(spec: str, cache: Path) -> Path:
     if spec not in PINNED_INTEGRITY:
         raise TangshiError(
             f"no pinned integrity for npm package {spec}: use one of {', '.join(PINNED_INTEGRITY)} "
-            "or add its sha512 integrity to PINNED_INTEGRITY in src/tangshi/fetch.py"
+            "or add its sha512 integrity to PINNED_INTEGRITY in src/tangshi/data/fetch.py"
         )
     name, version = spec.rsplit("@", 1)
     tarball = cache / f"{name}-{version}.tgz"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import TangshiError
 from .corpus import to_simplified
-from .errors import TangshiError
 from .vocab import SPECIALS, Vocab
 
 

@@ -21,23 +21,24 @@ import torch
 from dvclive import Live
 from tqdm import tqdm
 
-from .atomic import write_json
-from .batching import Pieces, batch_count, epoch_batches, fixed_pieces, gather
-from .checkpoint import load_torch, save_torch
+from ..atomic import write_json
+from ..data.batching import Pieces, batch_count, epoch_batches, fixed_pieces, gather
+from ..data.vocab import Vocab
+from ..errors import TangshiError
+from ..forms import FORMS, WULV
+from ..models.checkpoint import load_torch, save_torch
+from ..models.poet import ModelConfig, TrainConfig, all_token_nll, build_poet, embedding_mode, resolve_device
 from .distributed import barrier, init as init_distributed, mean_over_ranks
-from .errors import TangshiError
 from .perplexity import pooled_perplexities
-from .forms import FORMS, WULV
-from .poet import ModelConfig, TrainConfig, all_token_nll, build_poet, embedding_mode, resolve_device
-from .vocab import Vocab
 
 # Params that do not change the trajectory of a run, so a checkpoint may resume across them.
 RESUMABLE_ACROSS = ("epochs", "patience", "device", "compile")
 # A checkpoint made by other training code is not resumed either.
 TRAINING_CODE = (
-    "train.py", "poet.py", "models.py", "cell.py", "numpy_lstm.py", "optim.py", "perplexity.py", "distributed.py",
-    "batching.py", "forms.py",
+    "training/loop.py", "models/poet.py", "models/lstm.py", "models/cell.py", "models/numpy_lstm.py", "training/optim.py",
+    "training/perplexity.py", "training/distributed.py", "data/batching.py", "forms.py",
 )
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def file_digest(path: Path) -> str:
@@ -49,7 +50,7 @@ def fingerprint(variant: str, model: ModelConfig, train: TrainConfig, seed: int,
     payload = {
         "variant": variant, "model": asdict(model), "train": train_cfg, "seed": seed,
         "vocab": vocab.digest(), "inputs": [file_digest(p) for p in inputs],
-        "code": [file_digest(Path(__file__).parent / name) for name in TRAINING_CODE],
+        "code": [file_digest(PACKAGE / name) for name in TRAINING_CODE],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -1,12 +1,12 @@
 """The sample stage's work: for each form the model writes, each mode's poems for every start character, plain
 and best-of-N, judged and formatted."""
 
+from ..data.vocab import Vocab
+from ..forms import WULV, Form
+from ..judge.meter import Judgement, ToneLexicon, judge
+from ..judge.quality import Reference, set_metrics
 from .decode import MODES, Constraints, Request, Written
-from .forms import WULV, Form
-from .meter import Judgement, ToneLexicon, judge
-from .quality import Reference, set_metrics
 from .rerank import write_best
-from .vocab import Vocab
 
 
 def mark(written: Written, judgement: Judgement) -> str:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import TangshiError
+from ..forms import FORMS, form_of_shape
 from .corpus import poem_lines, unique_poems, verse_rejection
-from .forms import FORMS, form_of_shape
 from .dedup import LineIndex, group_near_duplicates
-from .errors import TangshiError
 from .vocab import Vocab
 
 DYNASTIES = ("tang", "song")

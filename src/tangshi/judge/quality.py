@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from .corpus import VERSE_CHARS, detect_form, poem_lines
+from ..data.corpus import VERSE_CHARS, detect_form, poem_lines
 from .meter import Judgement, rule_rates
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import TangshiError
+from ..params import choose
 from .cell import HandLSTM, layer_weights
-from .errors import TangshiError
-from .params import choose
 
 IMPLS = ("numpy", "autograd", "torch")
 EMBEDDINGS = ("finetune", "frozen", "none")

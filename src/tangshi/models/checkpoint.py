@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .atomic import atomic_path
-from .errors import TangshiError
+from ..atomic import atomic_path
+from ..data.vocab import Vocab
+from ..errors import TangshiError
 from .poet import ModelConfig, TrainConfig, build_poet
-from .vocab import Vocab
 
 
 def save_torch(obj, path: Path) -> None:
