@@ -1,6 +1,6 @@
 """Benchmark: one training step of every implementation on the same shapes, and batched generation.
 
-    python -m tangshi.bench [--hidden 512 --embed 300 --vocab 2004 --batch 64 --steps 50]
+    python -m tangshi.reports.bench [--hidden 512 --embed 300 --vocab 2004 --batch 64 --steps 50]
 
 Everything is measured in one process and one run, so the ratios compare like
 with like: tokens per second, milliseconds per step (median after warm-up),
@@ -133,7 +133,7 @@ def cold_start(args) -> dict | None:
         times = []
         for _ in range(args.cold):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "tangshi.cli", *command], capture_output=True, check=name == "write")
+            subprocess.run([sys.executable, "-m", "tangshi.app.cli", *command], capture_output=True, check=name == "write")
             times.append(time.perf_counter() - start)
         out[name] = statistics.median(times)
         print(f"cold start: tangshi {name} {out[name]:.2f} s (median of {args.cold})")
@@ -226,7 +226,7 @@ def table(report: dict) -> str:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m tangshi.bench", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tangshi.reports.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--embed", type=int, default=300)
     p.add_argument("--hidden", type=int, default=512)
     p.add_argument("--vocab", type=int, default=2004)

@@ -1,7 +1,7 @@
 """The report's six studies as DVC experiments: queue the sweep, then summarise it into a plot and a table.
 
-    python -m tangshi.studies run optimizers        # dvc exp run --queue … for each run, then dvc queue start
-    python -m tangshi.studies report                # plots/studies/<study>.png and docs/studies.md
+    python -m tangshi.reports.studies run optimizers        # dvc exp run --queue … for each run, then dvc queue start
+    python -m tangshi.reports.studies report                # plots/studies/<study>.png and docs/studies.md
 
 A study's runs are named experiments (`dvc exp run --queue -n NAME -S …`)
 whose targets are one variant's evaluate and sample stages, so only that
@@ -202,7 +202,7 @@ def summarise(study: Study, found: dict[str, dict], root: Path) -> list[dict]:
         names = [run.experiment(seed, variant) for seed in run.seeds]
         missing = [n for n in names if n not in found]
         if missing:
-            raise TangshiError(f"experiment {missing[0]} is missing: run `python -m tangshi.studies run` for this study first")
+            raise TangshiError(f"experiment {missing[0]} is missing: run `python -m tangshi.reports.studies run` for this study first")
         exp = found[names[0]]
         m = exp["metrics"]
         samples = m.get(f"metrics/samples/{variant}.json", {})
@@ -332,7 +332,7 @@ def run_study(name: str, jobs: int, root: Path = Path(".")) -> None:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m tangshi.studies", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tangshi.reports.studies", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="queue a study's experiments and run them")
     r.add_argument("study", choices=list(STUDIES))
