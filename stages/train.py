@@ -9,10 +9,11 @@ from tangshi.data.batching import cut_pieces
 from tangshi.data.vocab import Vocab
 from tangshi.errors import TangshiError, run_main
 from tangshi.forms import FORMS, lead_with_form_token, verse_with_form_tokens
-from tangshi.models.poet import ModelConfig, TrainConfig
+from tangshi.models.poet import ModelConfig
 from tangshi.params import load_params
 from tangshi.training.distributed import launched_by_torchrun, relaunch
 from tangshi.training.loop import train_variant
+from tangshi.training.trainer import TrainConfig
 
 EMBEDDING = Path("data/embedding.npy")
 VERSE = [Path("data/verse/ids.npy"), Path("data/verse/offsets.npy"), Path("data/verse/forms.npy")]

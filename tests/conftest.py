@@ -50,7 +50,8 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     from tangshi.data.vocab import build_vocab, encode_all
     from tangshi.judge.meter import annotated_pairs, build_lexicon
     from tangshi.models.checkpoint import load_poet
-    from tangshi.models.poet import ModelConfig, TrainConfig
+    from tangshi.models.poet import ModelConfig
+    from tangshi.training.trainer import TrainConfig
     from tangshi.training.loop import train_variant
     from tangshi.writing.decode import Constraints
 

@@ -8,8 +8,9 @@ import numpy as np
 from tangshi.data.corpus import build_corpus, load_json_folder
 from tangshi.data.fetch import fetch
 from tangshi.data.vocab import build_vocab, encode_all
-from tangshi.models.poet import ModelConfig, TrainConfig
+from tangshi.models.poet import ModelConfig
 from tangshi.training.loop import train_variant
+from tangshi.training.trainer import TrainConfig
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "chinese-poetry"
 

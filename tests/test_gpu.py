@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from tangshi.models.poet import ModelConfig, TrainConfig, build_poet
+from tangshi.models.poet import ModelConfig, build_poet
 from tangshi.reports.bench import fake_vocab
+from tangshi.training.trainer import TrainConfig, build_trainer
 from tangshi.writing.decode import Constraints, Request, write_poems
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -18,7 +19,7 @@ TF32 = 2e-3  # relative: TF32 keeps a 10-bit mantissa; SGD below, since RMSprop'
 def test_writing_queues_every_step_without_waiting(batch):
     vocab = fake_vocab(60)
     embedding = np.random.default_rng(0).standard_normal((60, 8)).astype(np.float32)
-    poet = build_poet(ModelConfig("torch", 2, 32, 0.0), TrainConfig(device="cuda"), embedding, 0)
+    poet = build_poet(ModelConfig("torch", 2, 32, 0.0), embedding, 0, device=torch.device("cuda"))
     heads = "".join(vocab.tokens[10:18])
     requests = [Request(acrostic=heads) if b % 2 else Request(start=heads[0]) for b in range(batch)]
     written = write_poems(poet, vocab, requests, "form", Constraints(vocab), seed=1, forbid_sync=True)
@@ -32,8 +33,8 @@ def test_a_training_step_on_the_gpu_matches_the_cpu(impl, layers):
     ids = rng.integers(0, 50, size=(16, 13))
     losses = {}
     for device in ("cpu", "cuda"):
-        poet = build_poet(ModelConfig(impl, layers, 32, 0.0), TrainConfig(optimizer="sgd", lr=0.5, device=device), embedding, 0)
-        losses[device] = [poet.train_step(ids) for _ in range(3)]
+        trainer = build_trainer(ModelConfig(impl, layers, 32, 0.0), TrainConfig(optimizer="sgd", lr=0.5), embedding, 0, torch.device(device))
+        losses[device] = [trainer.train_step(ids) for _ in range(3)]
     assert losses["cuda"] == pytest.approx(losses["cpu"], rel=TF32)
 
 
@@ -43,6 +44,7 @@ def test_the_compiled_cell_matches_the_eager_cell_on_the_gpu():
     ids = rng.integers(0, 50, size=(16, 13))
     losses = {}
     for compiled in (False, True):
-        poet = build_poet(ModelConfig("autograd", 1, 32, 0.0), TrainConfig(optimizer="sgd", lr=0.5, device="cuda", compile=compiled), embedding, 0)
-        losses[compiled] = [poet.train_step(ids) for _ in range(3)]
+        train = TrainConfig(optimizer="sgd", lr=0.5, compile=compiled)
+        trainer = build_trainer(ModelConfig("autograd", 1, 32, 0.0), train, embedding, 0, torch.device("cuda"))
+        losses[compiled] = [trainer.train_step(ids) for _ in range(3)]
     assert losses[True] == pytest.approx(losses[False], rel=TF32)

@@ -7,8 +7,9 @@ import pytest
 from tangshi.data.vocab import build_vocab, encode_all
 from tangshi.errors import TangshiError
 from tangshi.models.checkpoint import load_poet
-from tangshi.models.poet import ModelConfig, TrainConfig, all_token_nll
+from tangshi.models.poet import ModelConfig, all_token_nll
 from tangshi.training.loop import train_variant
+from tangshi.training.trainer import TrainConfig
 
 VARIANTS = {
     "numpy": ModelConfig("numpy", 1, 32, 0.0),
@@ -85,9 +86,9 @@ def test_same_params_and_seed_give_identical_metrics(data, tmp_path, variant):
 @pytest.mark.parametrize("variant", ["numpy", "single"])
 def test_killed_run_resumes_after_last_finished_epoch(data, tmp_path, monkeypatch, capsys, variant):
     run(data, tmp_path / "whole", variant, epochs=3)
-    from tangshi.models import poet as poet_mod
+    from tangshi.training import trainer as trainer_mod
 
-    cls = poet_mod.NumpyPoet if variant == "numpy" else poet_mod.TorchPoet
+    cls = trainer_mod.NumpyTrainer if variant == "numpy" else trainer_mod.TorchTrainer
     original, calls = cls.train_step, {"n": 0}
     steps_per_epoch = -(-len(data[1]) // 32)
 
@@ -120,7 +121,7 @@ def test_poet_reads_the_verse_then_the_tang_poems(data, verse, tmp_path):
     config = json.loads((tmp_path / "models" / "poet" / "config.json").read_text())
     assert config["tie"] and config["corpus"] == "large" and config["verse_epochs"] == 1.5
     poet, _ = load_poet(tmp_path / "models" / "poet", data[0], device="cpu")
-    assert not hasattr(poet.model, "out") and poet._optimizer is None  # tied: the head is the embedding; loading builds no optimizer
+    assert not hasattr(poet.model, "out") and not hasattr(poet, "optimizer")  # tied: the head is the embedding; a poet holds no optimizer
 
 
 def test_a_poet_of_every_form_reads_its_form_token_first(tiny_models):
@@ -140,10 +141,10 @@ def test_a_poet_of_every_form_reads_its_form_token_first(tiny_models):
 
 def test_killed_poet_resumes_across_the_phase_boundary(data, verse, tmp_path, monkeypatch, capsys):
     from tangshi.data.batching import batch_count
-    from tangshi.models import poet as poet_mod
+    from tangshi.training import trainer as trainer_mod
 
     run(data, tmp_path / "whole", "poet", POET, verse, epochs=2)
-    original, calls = poet_mod.TorchPoet.train_step, {"n": 0}
+    original, calls = trainer_mod.TorchTrainer.train_step, {"n": 0}
     verse_steps = batch_count(verse, 32) + batch_count(verse, 32, 0.5)
 
     def dies_in_the_first_tang_epoch(self, ids):
@@ -152,10 +153,10 @@ def test_killed_poet_resumes_across_the_phase_boundary(data, verse, tmp_path, mo
             raise KeyboardInterrupt
         return original(self, ids)
 
-    monkeypatch.setattr(poet_mod.TorchPoet, "train_step", dies_in_the_first_tang_epoch)
+    monkeypatch.setattr(trainer_mod.TorchTrainer, "train_step", dies_in_the_first_tang_epoch)
     with pytest.raises(KeyboardInterrupt):
         run(data, tmp_path / "killed", "poet", POET, verse, epochs=2)
-    monkeypatch.setattr(poet_mod.TorchPoet, "train_step", original)
+    monkeypatch.setattr(trainer_mod.TorchTrainer, "train_step", original)
     capsys.readouterr()
     run(data, tmp_path / "killed", "poet", POET, verse, epochs=2)
     assert "resuming after epoch 2" in capsys.readouterr().out

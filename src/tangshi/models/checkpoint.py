@@ -10,7 +10,7 @@ import torch
 from ..atomic import atomic_path
 from ..data.vocab import Vocab
 from ..errors import TangshiError
-from .poet import ModelConfig, TrainConfig, build_poet
+from .poet import ModelConfig, build_poet, resolve_device
 
 
 def save_torch(obj, path: Path) -> None:
@@ -42,9 +42,8 @@ def load_poet(model_dir: str | Path, vocab: Vocab, device: str = "auto"):
             "in data/vocab.json): retrain it or use the vocabulary it was trained with"
         )
     model_cfg = ModelConfig(**{f.name: config[f.name] for f in fields(ModelConfig) if f.name in config})
-    train_cfg = TrainConfig(embedding=config["embedding"], forget_bias=config["forget_bias"], device=device)
     placeholder = np.zeros((config["vocab_size"], config["embed_dim"]), np.float32)  # overwritten by the weights
-    poet = build_poet(model_cfg, train_cfg, placeholder, seed=0)
+    poet = build_poet(model_cfg, placeholder, 0, config["embedding"], config["forget_bias"], resolve_device(device))
     weights = load_torch(model_dir / "best.pt")
     try:
         poet.load_weights(weights)

@@ -1,11 +1,12 @@
-"""A poet is a model plus what trains, scores and runs it, behind one interface for all five variants.
+"""The one interface every variant is run and scored through; nothing here trains (training/trainer.py does).
 
-    poet.train_step(ids)  -> mean loss of one optimizer step on a (B, T+1) batch
     poet.token_nll(ids)   -> (B, T) negative log-likelihood of each predicted token
     poet.init_state(B, steps) / poet.step(x, state) -> logits (B, V) as a torch tensor, new state
+    poet.start_id(form)   -> the input id a poem of that form starts with
+    poet.weights() / poet.load_weights(w) -> the trained parameters as plain tensors
 
 `TorchPoet` serves the nn.LSTM and hand-written-cell variants; `NumpyPoet`
-serves the NumPy LSTM with its hand-written optimizers.
+serves the NumPy LSTM.
 """
 
 from dataclasses import asdict, dataclass
@@ -13,11 +14,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..data.batching import PAD
 from ..errors import TangshiError
 from ..forms import FORMS, WULV, Form, form_token_id
 from ..params import choose
-from ..training.optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
 from .lstm import EMBEDDINGS, IMPLS, PoetLSTM
 from .numpy_lstm import NumpyLSTM, init_params
 
@@ -60,36 +59,6 @@ class ModelConfig:
             raise TangshiError("schedule cosine decays over the verse epochs: give verse_epochs > 0 or use constant")
 
 
-@dataclass
-class TrainConfig:
-    optimizer: str = "rmsprop"
-    lr: float = 0.002
-    batch_size: int = 64
-    epochs: int = 30
-    patience: int = 3
-    clip: float = 5.0
-    embedding: str = "finetune"
-    forget_bias: float = 1.0
-    device: str = "auto"
-    processes: int = 1  # >1: data-parallel under torchrun (see distributed.py)
-    compile: bool = False  # torch variants: train through torch.compile (pays off on a GPU, not on a CPU)
-
-    def __post_init__(self):
-        choose("optimizer", self.optimizer, OPTIMIZERS)
-        choose("embedding mode", self.embedding, EMBEDDINGS)
-        if self.batch_size < 1 or self.epochs < 1 or self.patience < 0 or self.lr <= 0 or self.processes < 1:
-            raise TangshiError(
-                f"bad training params {asdict(self)}: batch_size, epochs, processes >= 1, patience >= 0, lr > 0"
-            )
-        if not isinstance(self.compile, bool):
-            raise TangshiError(f"train.compile must be true or false, not {self.compile!r}")
-        if self.batch_size % self.processes:
-            raise TangshiError(
-                f"train.batch_size {self.batch_size} must divide among train.processes {self.processes}: "
-                "the global batch is split evenly"
-            )
-
-
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -110,63 +79,23 @@ def use_tf32(device: torch.device) -> None:
 
 
 class TorchPoet:
-    def __init__(self, model: PoetLSTM, train: TrainConfig, device: torch.device):
+    def __init__(self, model: PoetLSTM, device: torch.device):
         use_tf32(device)
         self.model = model.to(device)
-        self.compile = train.compile
         self.device = device
-        self.train_cfg = train
-        self.trained = self.model  # what train_step runs: the model, maybe compiled or wrapped by DDP
-        self._optimizer = None
 
     def start_id(self, form: Form) -> int:
         """The input id that starts a poem of `form`: its form token for a poet of every form, else `*` (0)."""
         return start_id(self.model.vocab_size, form, self.model.embed.num_embeddings > self.model.vocab_size)
 
-    @property
-    def optimizer(self) -> torch.optim.Optimizer:
-        """Built on first use: a poet that only writes or scores never pays for it (2-3 s, the compiler stack)."""
-        if self._optimizer is None:
-            trainable = [p for p in self.model.parameters() if p.requires_grad]
-            self._optimizer = torch_optimizer(self.train_cfg.optimizer, trainable, self.train_cfg.lr)
-            self.trained = self._compiled(self.trained)
-        return self._optimizer
-
-    def set_lr(self, lr: float) -> None:
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-
-    def distribute(self) -> None:
-        """Average gradients across the processes of a torchrun launch."""
-        ids = [self.device.index] if self.device.type == "cuda" else None
-        self.trained = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
-
-    def _compiled(self, module: torch.nn.Module):
-        # Only the training forward is compiled: scoring and writing see other shapes and run eagerly.
-        return torch.compile(module) if self.compile else module
-
-    def _ids(self, ids: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(ids, dtype=torch.long).to(self.device, non_blocking=True).T  # (T+1, B)
-
-    def train_step(self, ids: np.ndarray) -> float:
-        """One optimizer step on a (B, T+1) batch; PAD targets are ignored."""
-        optimizer = self.optimizer
-        self.trained.train()
-        x = self._ids(ids)
-        inputs = x[:-1].clamp(min=0) if (ids < 0).any() else x[:-1]  # PAD comes last: it feeds ignored targets only
-        logits, _ = self.trained(inputs)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[1:].reshape(-1), ignore_index=PAD)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.train_cfg.clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.train_cfg.clip)
-        optimizer.step()
-        return loss.item()
+    def as_inputs(self, ids: np.ndarray) -> torch.Tensor:
+        """(B, T+1) ids as the network reads them: a (T+1, B) tensor on its device."""
+        return torch.as_tensor(ids, dtype=torch.long).to(self.device, non_blocking=True).T
 
     @torch.no_grad()
     def token_nll(self, ids: np.ndarray) -> np.ndarray:
         self.model.eval()
-        x = self._ids(ids)
+        x = self.as_inputs(ids)
         logits, _ = self.model(x[:-1])
         nll = torch.nn.functional.cross_entropy(logits.permute(1, 2, 0), x[1:].T, reduction="none")
         return nll.double().cpu().numpy()
@@ -184,38 +113,17 @@ class TorchPoet:
     def load_weights(self, weights: dict) -> None:
         self.model.load_state_dict(weights)
 
-    def state_dict(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.model.parameters() if p.requires_grad)  # a tied matrix counts once
 
 
 class NumpyPoet:
-    def __init__(self, lstm: NumpyLSTM, train: TrainConfig):
+    def __init__(self, lstm: NumpyLSTM):
         self.lstm = lstm
-        self.clip = train.clip
-        self.optimizer = NumpyOptimizer(train.optimizer, train.lr)
         self.device = torch.device("cpu")
-
-    def set_lr(self, lr: float) -> None:
-        self.optimizer.lr = lr
 
     def start_id(self, form: Form) -> int:
         return start_id(len(self.lstm.embedding), form, False)  # the NumPy LSTM knows `*` alone
-
-    def train_step(self, ids: np.ndarray) -> float:
-        if (ids < 0).any():
-            raise TangshiError("the NumPy LSTM trains on Tang 五律 alone, never on padded verse: set verse_epochs: 0")
-        loss, grads = self.lstm.loss_and_grads(np.asarray(ids))
-        if self.clip > 0:
-            clip_grad_norm(grads, self.clip)
-        self.optimizer.step(self.lstm.params, grads)
-        return loss
 
     def token_nll(self, ids: np.ndarray) -> np.ndarray:
         return self.lstm.token_nll(np.asarray(ids)).astype(np.float64)
@@ -238,23 +146,8 @@ class NumpyPoet:
             self.lstm.params[k][...] = weights[k].numpy()
         self.lstm.embedding[...] = weights["embedding"].numpy()
 
-    def state_dict(self) -> dict:
-        opt = self.optimizer.state_dict()
-        return {
-            "model": self.weights(),
-            "optimizer": {"steps": opt["steps"], "state": {k: {n: torch.from_numpy(a) for n, a in v.items()} for k, v in opt["state"].items()}},
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        self.load_weights(state["model"])
-        opt = state["optimizer"]
-        self.optimizer.load_state_dict({"steps": opt["steps"], "state": {k: {n: a.numpy() for n, a in v.items()} for k, v in opt["state"].items()}})
-
     def parameter_count(self) -> int:
         return sum(v.size for v in self.lstm.params.values())
-
-    def distribute(self) -> None:
-        raise TangshiError("the NumPy LSTM trains in one process: set train.processes to 1 for it")
 
 
 def start_id(vocab_size: int, form: Form, form_tokens: bool) -> int:
@@ -262,28 +155,30 @@ def start_id(vocab_size: int, form: Form, form_tokens: bool) -> int:
     return form_token_id(vocab_size, form) if form_tokens else 0
 
 
-def embedding_mode(model: ModelConfig, train: TrainConfig) -> str:
-    return train.embedding if model.embedding == "train" else model.embedding
+def build_poet(
+    model: ModelConfig, embedding: np.ndarray, seed: int, mode: str = "finetune", forget_bias: float = 1.0,
+    device: torch.device | None = None,
+):
+    """A freshly initialised poet for a vocabulary of embedding.shape[0] tokens (and the form tokens of corpus forms).
 
-
-def build_poet(model: ModelConfig, train: TrainConfig, embedding: np.ndarray, seed: int, device: torch.device | None = None):
-    """A freshly initialised poet for a vocabulary of embedding.shape[0] tokens (and the form tokens of corpus forms)."""
+    `mode` is how the embedding starts and learns (finetune, frozen, none: random); `device` defaults to the CPU.
+    """
+    choose("embedding mode", mode, EMBEDDINGS)
     vocab_size, embed_dim = embedding.shape
-    mode = embedding_mode(model, train)
     if model.impl == "numpy":
         rng = np.random.default_rng(seed)
         if mode == "none":  # fixed random vectors instead of pretrained ones
             embedding = rng.standard_normal(embedding.shape).astype(np.float32)
-        params = init_params(embed_dim, model.hidden, vocab_size, train.forget_bias, rng)
-        poet = NumpyPoet(NumpyLSTM(params, embedding), train)
+        params = init_params(embed_dim, model.hidden, vocab_size, forget_bias, rng)
+        poet = NumpyPoet(NumpyLSTM(params, embedding))
         poet.forms = (WULV,)
         return poet
     torch.manual_seed(seed)
     net = PoetLSTM(
         vocab_size, embed_dim, model.hidden, model.layers, model.dropout, model.impl,
-        mode, embedding, train.forget_bias, model.tie, len(FORMS) if model.corpus == "forms" else 0,
+        mode, embedding, forget_bias, model.tie, len(FORMS) if model.corpus == "forms" else 0,
     )
-    poet = TorchPoet(net, train, device or resolve_device(train.device))
+    poet = TorchPoet(net, device or torch.device("cpu"))
     poet.forms = FORMS if model.corpus == "forms" else (WULV,)  # the forms it writes
     return poet
 

@@ -22,7 +22,8 @@ import torch
 
 from ..atomic import write_json
 from ..data.vocab import SPECIALS, Vocab
-from ..models.poet import ModelConfig, TrainConfig, build_poet, resolve_device, use_tf32
+from ..models.poet import ModelConfig, build_poet, resolve_device, use_tf32
+from ..training.trainer import TrainConfig, build_trainer
 from ..writing.decode import Constraints, Request, write_poems
 
 TARGETS = {  # ratio -> (target, direction, devices it is set for)
@@ -76,22 +77,22 @@ def fake_vocab(size: int) -> Vocab:
     return Vocab(list(SPECIALS) + chars)
 
 
-def time_train_step(poet, ids: np.ndarray, args) -> tuple[float, float]:
+def time_train_step(trainer, ids: np.ndarray, args) -> tuple[float, float]:
     """Seconds of the first step (for a compiled model: the compilation) and the median step after warm-up."""
     start = time.perf_counter()
-    poet.train_step(ids)
-    sync(poet.device)
+    trainer.train_step(ids)
+    sync(trainer.device)
     first = time.perf_counter() - start
-    return first, median_seconds(lambda: poet.train_step(ids), args.repeats, args.warmup, poet.device)
+    return first, median_seconds(lambda: trainer.train_step(ids), args.repeats, args.warmup, trainer.device)
 
 
-def cuda_precision(poet, ids: np.ndarray) -> dict:
+def cuda_precision(trainer, ids: np.ndarray) -> dict:
     """The float32 settings and the GPU kernels one nn.LSTM training step actually ran, longest first."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
-        poet.train_step(ids)
-        sync(poet.device)
+        trainer.train_step(ids)
+        sync(trainer.device)
     kernels = sorted(
         ((e.key, getattr(e, "self_device_time_total", 0.0)) for e in prof.key_averages() if e.device_type.name == "CUDA"),
         key=lambda kv: -kv[1],
@@ -160,19 +161,19 @@ def run(args) -> dict:
         inductor_config.force_disable_caches = True
     for name, impl, compiled in impls:
         train = TrainConfig(optimizer="rmsprop", lr=1e-4, embedding="frozen", clip=0.0, device=str(device), compile=compiled)
-        poet = build_poet(ModelConfig(impl, L, H, 0.0), train, embedding, 0, device if impl != "numpy" else None)
-        first, seconds = time_train_step(poet, ids, args)
+        trainer = build_trainer(ModelConfig(impl, L, H, 0.0), train, embedding, 0, device)
+        first, seconds = time_train_step(trainer, ids, args)
         results[name] = {
             "ms_per_step": seconds * 1e3, "tokens_per_s": B * T / seconds,
             "gflops": flops_token * B * T / seconds / 1e9, "of_peak": flops_token * B * T / seconds / peak,
             "first_step_s": first,
         }
         if name == "nn_lstm" and device.type == "cuda":
-            precision = cuda_precision(poet, ids)
+            precision = cuda_precision(trainer, ids)
         extra = f"  (first step, with compilation: {first:.1f} s)" if compiled else ""
         print(f"{name:17s} {seconds * 1e3:8.1f} ms/step  {B * T / seconds:9.0f} tok/s  {results[name]['of_peak']:.0%} of SGEMM peak{extra}")
     vocab = fake_vocab(V)
-    poet = build_poet(ModelConfig("torch", L, H, 0.0), TrainConfig(embedding="frozen", device=str(device)), embedding, 0, device)
+    poet = build_poet(ModelConfig("torch", L, H, 0.0), embedding, 0, "frozen", device=device)
     generation = {}
     for n in args.poems:
         generation[str(n)] = generate(poet, vocab, n, args, device)

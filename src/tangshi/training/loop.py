@@ -27,15 +27,16 @@ from ..data.vocab import Vocab
 from ..errors import TangshiError
 from ..forms import FORMS, WULV
 from ..models.checkpoint import load_torch, save_torch
-from ..models.poet import ModelConfig, TrainConfig, all_token_nll, build_poet, embedding_mode, resolve_device
+from ..models.poet import ModelConfig, all_token_nll, resolve_device
 from .distributed import barrier, init as init_distributed, mean_over_ranks
 from .perplexity import pooled_perplexities
+from .trainer import TrainConfig, build_trainer, embedding_mode
 
 # Params that do not change the trajectory of a run, so a checkpoint may resume across them.
 RESUMABLE_ACROSS = ("epochs", "patience", "device", "compile")
 # A checkpoint made by other training code is not resumed either.
 TRAINING_CODE = (
-    "training/loop.py", "models/poet.py", "models/lstm.py", "models/cell.py", "models/numpy_lstm.py", "training/optim.py",
+    "training/loop.py", "training/trainer.py", "models/poet.py", "models/lstm.py", "models/cell.py", "models/numpy_lstm.py", "training/optim.py",
     "training/perplexity.py", "training/distributed.py", "data/batching.py", "forms.py",
 )
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -133,9 +134,8 @@ def train_variant(
     train_sets = [train_ids] if isinstance(train_ids, np.ndarray) else list(train_ids)
     dev_sets = [dev_ids] if isinstance(dev_ids, np.ndarray) else list(dev_ids)
     plan = Curriculum(model_cfg, train_cfg, fixed_pieces(*train_sets), verse if model_cfg.verse_epochs else None)
-    poet = build_poet(model_cfg, train_cfg, embedding, seed, device)
-    if ranks.distributed:
-        poet.distribute()
+    trainer = build_trainer(model_cfg, train_cfg, embedding, seed, device, ranks.distributed)
+    poet = trainer.poet
     stamp = fingerprint(variant, model_cfg, train_cfg, seed, vocab, inputs)
     config = {
         "variant": variant, **asdict(model_cfg), "embed_dim": int(embedding.shape[1]), "vocab_size": len(vocab),
@@ -149,7 +149,7 @@ def train_variant(
     if last_path.exists():
         last = load_torch(last_path)
         if last.get("fingerprint") == stamp and reaches(last["history"], train_cfg.epochs, train_cfg.patience, plan.verse_count):
-            poet.load_state_dict(last["state"])
+            trainer.load_state_dict(last["state"])
             history, best = last["history"], last["best"]
             say(ranks, f"train@{variant}: resuming after epoch {len(history)} (checkpoint matches params and inputs)")
         else:
@@ -176,8 +176,8 @@ def train_variant(
         bar = tqdm(batches, desc=f"{variant} epoch {epoch} ({plan.phase(epoch)})", leave=False,
                    disable=not (progress and ranks.main), mininterval=1.0)
         for rows in bar:
-            poet.set_lr(plan.lr(step))
-            loss = poet.train_step(gather(data, rows[ranks.rank :: ranks.world]))
+            trainer.set_lr(plan.lr(step))
+            loss = trainer.train_step(gather(data, rows[ranks.rank :: ranks.world]))
             check_finite(variant, "loss", loss, epoch, train_cfg.lr)
             losses.append(loss)
             targets += int((data.lengths[rows] - 1).sum())
@@ -200,7 +200,7 @@ def train_variant(
         if ranks.main:
             if improved:
                 save_torch(poet.weights(), best_path)
-            save_torch({"fingerprint": stamp, "state": poet.state_dict(), "history": history, "best": best}, last_path)
+            save_torch({"fingerprint": stamp, "state": trainer.state_dict(), "history": history, "best": best}, last_path)
             log_epoch(live, row)
         say(
             ranks,
