@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tangshi.app.cli import BEST_OF
+from tangshi.app.defaults import BEST_OF
 from tangshi.app.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
 from .judge_poems import FLAGGED, FORM_PASSES, PASSES

@@ -10,7 +10,6 @@
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -18,19 +17,10 @@ from ..data.corpus import detect_form, form_problem, poem_lines, to_simplified
 from ..errors import TangshiError, run_main
 from ..forms import FORMS, NAMES, WULV, get_form
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
+from .defaults import BEST_OF, PATHS, PREFERRED, default_model
 
-DEFAULTS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
-PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
-BEST_OF = 4  # candidates per poem by default (README, "How many candidates": the most that keeps distinct-2 ≥ 0.90)
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
                "4 or 8 lines of 5 or 7 characters)")
-
-
-def default_model(models_dir: str | Path = DEFAULTS["models"]) -> str:
-    for name in PREFERRED:
-        if (Path(models_dir) / name / "config.json").exists():
-            return str(Path(models_dir) / name)
-    raise TangshiError(f"no trained model in {models_dir}/: run `make repro` (or `dvc repro train@poet`), or give --model")
 
 
 def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "standard", form=None) -> str:
@@ -183,12 +173,12 @@ def parser() -> argparse.ArgumentParser:
                        epilog="example: tangshi serve  (then open http://127.0.0.1:8000)")
     v.add_argument("--host", default="127.0.0.1", help="default %(default)s; 0.0.0.0 exposes the page to your network")
     v.add_argument("--port", type=int, default=8000)
-    v.add_argument("--models", default=DEFAULTS["models"], help="folder of trained variants (default %(default)s)")
+    v.add_argument("--models", default=PATHS["models"], help="folder of trained variants (default %(default)s)")
     v.set_defaults(func=cmd_serve)
 
     for sp in (w, c, s, v):
-        sp.add_argument("--tones", default=DEFAULTS["tones"], help="tone lexicon from the meter stage (default %(default)s)")
-        sp.add_argument("--vocab", default=DEFAULTS["vocab"], help="default %(default)s")
+        sp.add_argument("--tones", default=PATHS["tones"], help="tone lexicon from the meter stage (default %(default)s)")
+        sp.add_argument("--vocab", default=PATHS["vocab"], help="default %(default)s")
         sp.add_argument("--device", default="auto", help="auto, cpu or cuda")
     return p
 

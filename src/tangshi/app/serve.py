@@ -26,7 +26,7 @@ from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..models.checkpoint import load_poet
 from ..writing.decode import Constraints, Request
 from ..writing.rerank import write_best
-from .cli import BEST_OF, PREFERRED
+from .defaults import BEST_OF, PREFERRED
 
 MAX_POEMS = 16
 MAX_BEST_OF = 32  # candidates per poem: at most MAX_POEMS × MAX_BEST_OF = 512 written in one batch

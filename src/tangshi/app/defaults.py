@@ -1,0 +1,17 @@
+"""What `tangshi write`, `score` and the page use unless told: where the pipeline's outputs are, which model,
+how many candidates. Below both the command line and the server, and light: importing it loads no torch."""
+
+from pathlib import Path
+
+from ..errors import TangshiError
+
+PATHS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
+PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
+BEST_OF = 4  # candidates per poem by default (README, "How many candidates": the most that keeps distinct-2 ≥ 0.90)
+
+
+def default_model(models_dir: str | Path = PATHS["models"]) -> str:
+    for name in PREFERRED:
+        if (Path(models_dir) / name / "config.json").exists():
+            return str(Path(models_dir) / name)
+    raise TangshiError(f"no trained model in {models_dir}/: run `make repro` (or `dvc repro train@poet`), or give --model")
