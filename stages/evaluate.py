@@ -8,7 +8,7 @@ import numpy as np
 from tangshi.atomic import write_json
 from tangshi.data.vocab import Vocab
 from tangshi.errors import run_main
-from tangshi.forms import WULV
+from tangshi.forms import WULV, with_start
 from tangshi.models.checkpoint import load_poet
 from tangshi.models.poet import all_token_nll
 from tangshi.params import load_params
@@ -26,9 +26,7 @@ def main() -> None:
     corpus = config["corpus"]
 
     def load(split: str, form=WULV) -> np.ndarray:
-        ids = np.load(f"data/encoded/{split}.npy")
-        ids[:, 0] = poet.start_id(form)  # `*`, or the form's token for a poet of every form
-        return ids
+        return with_start(np.load(f"data/encoded/{split}.npy"), poet.start_id(form))  # `*`, or the form's token
 
     def ppl(sets: list[np.ndarray]) -> tuple[float, float]:
         return pooled_perplexities([all_token_nll(poet, ids) for ids in sets], sets, vocab)

@@ -8,7 +8,7 @@ import numpy as np
 from tangshi.data.batching import cut_pieces
 from tangshi.data.vocab import Vocab
 from tangshi.errors import TangshiError, run_main
-from tangshi.forms import FORMS, lead_with_form_token, verse_with_form_tokens
+from tangshi.forms import FORMS, form_token_id, verse_with_form_tokens, with_start
 from tangshi.models.poet import ModelConfig
 from tangshi.params import load_params
 from tangshi.training.distributed import launched_by_torchrun, relaunch
@@ -35,7 +35,7 @@ def main() -> None:
     inputs = [Path(f"data/encoded/{folder}/{split}.npy") for split in ("train", "dev") for folder in folders] + [EMBEDDING]
     arrays = [np.load(p) for p in inputs[:-1]]
     if forms:
-        arrays = [lead_with_form_token(a, f, len(vocab)) for a, f in zip(arrays, forms + forms)]
+        arrays = [with_start(a, form_token_id(len(vocab), f)) for a, f in zip(arrays, forms + forms)]
     train_ids, dev_ids = arrays[: len(folders)], arrays[len(folders) :]
     embedding = np.load(EMBEDDING)
     verse = None

@@ -69,10 +69,10 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
                       inputs, out / "models" / variant, out / "dvclive" / variant, progress=False)
         poets[variant] = load_poet(out / "models" / variant, vocab, "cpu")[0]
     # a poet of every form: each form's Tang train split, led by the form's token (as stages/train.py does)
-    from tangshi.forms import FORMS, WULV, lead_with_form_token
+    from tangshi.forms import FORMS, WULV, form_token_id, with_start
 
     splits = {f: fixture_corpus.large if f == WULV else fixture_corpus.forms[f.name].split for f in FORMS}
-    sets = {part: [lead_with_form_token(encode_all(vocab, [t for _, t in getattr(splits[f], part)]), f, len(vocab)) for f in FORMS]
+    sets = {part: [with_start(encode_all(vocab, [t for _, t in getattr(splits[f], part)]), form_token_id(len(vocab), f)) for f in FORMS]
             for part in ("train", "dev")}
     cfg = ModelConfig("torch", 1, 32, 0.1, tie=True, corpus="forms", embedding="none")
     train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, vocab, sets["train"], sets["dev"], emb,

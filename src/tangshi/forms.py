@@ -25,11 +25,6 @@ class Form:
         return self.lines * (self.chars + 1)
 
     @property
-    def token(self) -> str:
-        """The token that starts a poem of this form for a poet trained on every form (in place of `*`)."""
-        return f"<{self.name}>"
-
-    @property
     def folder(self) -> str:
         """Its Tang split under data/corpus/ and data/encoded/: the large set for 五律, its key otherwise."""
         return "large" if self.name == "五律" else self.key
@@ -70,10 +65,10 @@ def form_token_id(vocab_size: int, form: Form) -> int:
     return vocab_size + form_index(form)
 
 
-def lead_with_form_token(ids: np.ndarray, form: Form, vocab_size: int) -> np.ndarray:
-    """(N, T) encoded poems of one form with their first token, `*`, replaced by the form's token."""
+def with_start(ids: np.ndarray, start_id: int) -> np.ndarray:
+    """(N, T) encoded poems with their first token, `*`, replaced by `start_id` (a poet's start_id(form))."""
     out = ids.copy()
-    out[:, 0] = form_token_id(vocab_size, form)
+    out[:, 0] = start_id
     return out
 
 

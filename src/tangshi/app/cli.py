@@ -15,7 +15,7 @@ import numpy as np
 
 from ..data.corpus import detect_form, form_problem, poem_lines, to_simplified
 from ..errors import TangshiError, run_main
-from ..forms import FORMS, NAMES, WULV, get_form
+from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 from .defaults import BEST_OF, PATHS, PREFERRED, default_model
 
@@ -114,8 +114,7 @@ def cmd_score(args) -> None:
     for form, group in by_form.items():
         if group:
             check_writes(poet, form)
-            ids = encode_all(vocab, group)
-            ids[:, 0] = poet.start_id(form)
+            ids = with_start(encode_all(vocab, group), poet.start_id(form))
             nll = all_token_nll(poet, ids)
             sets.append((ids, nll))
             scores.update({poem: float(np.exp(row.mean())) for poem, row in zip(group, nll)})

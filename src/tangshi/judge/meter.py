@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..data.corpus import detect_form, poem_lines, poem_text, to_simplified
 from ..errors import TangshiError
-from ..forms import WULV, Form
+from ..forms import Form
 from ..params import choose
 
 PING, ZE, EITHER = "平", "仄", "*"
