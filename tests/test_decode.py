@@ -112,6 +112,17 @@ def test_large_requests_are_written_in_bounded_batches(setup, capsys, monkeypatc
     assert captured.out.count("*山") == 5 and "5/5" in captured.err  # streamed in 3 batches, with a progress bar
 
 
+@pytest.mark.parametrize("best_of", [0, -3, 33, 100_000])
+def test_cli_refuses_a_best_of_out_of_range_in_one_line(setup, capsys, best_of):
+    out = setup["out"]
+    with pytest.raises(SystemExit) as exit_info:  # 0 divided by zero, 100000 wrote without bound
+        cli_main(["write", "--model", str(out / "models" / "single"), "--best-of", str(best_of),
+                  "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and err.count("\n") == 1
+    assert err.startswith(f"error: best-of must be 1 to 32 candidates a poem, not {best_of}")
+
+
 @pytest.mark.parametrize("mode", ["none", "form", "meter"])
 def test_acrostic_is_driven_by_line_position(setup, mode):
     written = write_poems(setup["poets"]["single"], setup["vocab"], [Request(acrostic="春江花月夜思故乡")] * 4, mode,

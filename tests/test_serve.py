@@ -79,6 +79,11 @@ def test_check_marks_variants_and_flags_on_their_lines(client):
     assert data["lines"][0]["notes"] == ["✗ 拗 · fits no line type"] and data["rules"]["nian"] and data["rules"]["dui"]
 
 
+def test_write_without_a_model_uses_the_default_one(client):
+    data = client.post("/api/write", json={"form": "七绝", "n": 1}).json()  # only the poet writes 七绝
+    assert data["poems"][0]["form"] == "七绝" and len(data["poems"][0]["lines"]) == 4
+
+
 def test_best_of_is_bounded(client):
     assert len(client.post("/api/write", json={"model": "single", "n": 2, "best_of": 4}).json()["poems"]) == 2
     response = client.post("/api/write", json={"model": "single", "best_of": MAX_BEST_OF + 1})

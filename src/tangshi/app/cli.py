@@ -17,7 +17,7 @@ from ..data.corpus import detect_form, form_problem, poem_lines, to_simplified
 from ..errors import TangshiError, run_main
 from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
-from .defaults import BEST_OF, PATHS, PREFERRED, default_model
+from .defaults import BEST_OF, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
                "4 or 8 lines of 5 or 7 characters)")
@@ -51,7 +51,7 @@ def cmd_write(args) -> None:
     from ..writing.decode import Constraints, Request, check_writes
     from ..writing.rerank import batch_sizes, write_best
 
-    sizes = list(batch_sizes(args.n, args.best_of))  # refuses n < 1 before anything loads
+    sizes = list(batch_sizes(args.n, check_best_of(args.best_of)))  # refuses n < 1 and a bad best-of before anything loads
     form = get_form(args.form)
     vocab = Vocab.load(args.vocab)
     lexicon = ToneLexicon.load(args.tones)
@@ -147,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--model", help=f"a trained model folder (default: the first of {', '.join(PREFERRED)} under models/)")
     w.add_argument("-n", type=int, default=4, help="how many poems, at least 1 (default %(default)s)")
     w.add_argument("--best-of", type=int, default=BEST_OF,
-                   help="write this many candidates per poem and keep the most natural (default %(default)s; 1: plain sampling)")
+                   help=f"write this many candidates per poem, 1 to {MAX_BEST_OF}, and keep the most natural (default %(default)s; 1: plain sampling)")
     w.add_argument("--constrain", default="meter", choices=("none", "form", "meter"), help="default %(default)s")
     w.add_argument("--temperature", type=float, default=0.8)
     w.add_argument("--top-k", type=int, default=0)

@@ -8,6 +8,19 @@ from ..errors import TangshiError
 PATHS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
 PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
 BEST_OF = 4  # candidates per poem by default (README, "How many candidates": the most that keeps distinct-2 ≥ 0.90)
+MAX_BEST_OF = 32  # candidates per poem at most, on the command line and the page alike
+
+
+def default_model_name(names) -> str | None:
+    """The first of PREFERRED among `names`, else the first name (None when there is none)."""
+    names = list(names)
+    return next((name for name in PREFERRED if name in names), next(iter(names), None))
+
+
+def check_best_of(best_of: int) -> int:
+    if not 1 <= best_of <= MAX_BEST_OF:
+        raise TangshiError(f"best-of must be 1 to {MAX_BEST_OF} candidates a poem, not {best_of}: give --best-of 1 for plain sampling")
+    return best_of
 
 
 def default_model(models_dir: str | Path = PATHS["models"]) -> str:

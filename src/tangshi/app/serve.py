@@ -26,16 +26,15 @@ from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..models.checkpoint import load_poet
 from ..writing.decode import Constraints, Request
 from ..writing.rerank import write_best
-from .defaults import BEST_OF, PREFERRED
+from .defaults import BEST_OF, MAX_BEST_OF, default_model_name
 
-MAX_POEMS = 16
-MAX_BEST_OF = 32  # candidates per poem: at most MAX_POEMS × MAX_BEST_OF = 512 written in one batch
+MAX_POEMS = 16  # poems a request: at most MAX_POEMS × MAX_BEST_OF = 512 candidates written in one batch
 MAX_BODY = 4096
 STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
 
 
 class WriteIn(BaseModel):
-    model: str = Field(max_length=40)
+    model: str | None = Field(default=None, max_length=40)  # None: the page's default (app/defaults.py)
     start: str | None = Field(default=None, max_length=8)
     acrostic: str | None = Field(default=None, max_length=16)
     first_line: str | None = Field(default=None, max_length=16)
@@ -129,18 +128,19 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
             dev_ppl = json.loads(metrics.read_text())["dev_ppl"] if metrics.exists() else config.get("best_dev_ppl")
             out.append({"name": name, "impl": config["impl"], "layers": config["layers"], "hidden": config["hidden"],
                         "dev_ppl": dev_ppl, "forms": config.get("forms", [WULV.name])})
-        default = next((name for name in PREFERRED if name in models), next(iter(models), None))
+        default = default_model_name(models)
         hint = None if models else "no trained model found: run `dvc repro train@poet` (or `make repro`) first"
         return {"models": out, "default": default, "best_of": BEST_OF, "problems": problems, "hint": hint,
                 "forms": [{"name": f.name, "lines": f.lines, "chars": f.chars} for f in FORMS]}
 
     @app.post("/api/write")
     def write(body: WriteIn) -> dict:
-        if body.model not in models:
-            raise HTTPException(404, f"model {body.model!r} is not trained here: run `dvc repro train@{body.model}`")
+        name = body.model or default_model_name(models)
+        if name not in models:
+            raise HTTPException(404, f"model {name!r} is not trained here: run `dvc repro train@{name or 'poet'}`")
         given = {k: to_simplified(v.strip()) if v and v.strip() else None
                  for k, v in (("start", body.start), ("acrostic", body.acrostic), ("first_line", body.first_line))}
-        poet, _ = models[body.model]
+        poet, _ = models[name]
         form = get_form(body.form)
         try:  # write_poems refuses a form the model does not write, and a bad request, with a TangshiError
             requests = [Request(**given) for _ in range(body.n)]
