@@ -80,6 +80,12 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     poets["poet"] = load_poet(out / "models" / "poet", vocab, "cpu")[0]
     strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
     lexicon = build_lexicon(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
+    from tangshi.judge.parallel import learn
+
+    lvshi = [t for _, t in fixture_corpus.large.train] + [t for _, t in fixture_corpus.forms["七律"].split.train]
+    parallel = learn(lvshi, 2, 20, 0.8, 42)  # 对仗 from the fixture's train 律诗, as stages/parallel.py does
+    parallel.save(out / "pairs.npz")
     (out / "vocab.json").write_text(json.dumps(vocab.to_json(), ensure_ascii=False), encoding="utf-8")
     (out / "tones.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
-    return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon)}
+    return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon),
+            "parallel": parallel}

@@ -1,0 +1,72 @@
+"""对仗: the pair score on a corpus whose answer is known, the threshold, and the measure learned from the fixture's
+real 律诗 against shuffled couplets and on famous ones."""
+
+import random
+
+import numpy as np
+import pytest
+
+from tangshi.errors import TangshiError
+from tangshi.judge.parallel import (
+    FAMOUS, ParallelModel, best_threshold, both_middle_parallel, fit, middle_couplets, parallel_shares, random_couplets,
+)
+
+# Couplets in which hills answer waters and moons answer winds, always at the same place.
+TOY = [("青山白月", "绿水清风"), ("高山明月", "长水好风"), ("远山孤月", "流水晚风"), ("春山新月", "秋水旧风")] * 3
+
+
+def test_aligned_pairs_score_and_others_do_not():
+    model = fit(TOY, min_count=2, rank=50)
+    assert model.pair_score("山", "水") > 0.5 and model.pair_score("月", "风") > 0.5
+    assert model.pair_score("山", "水") == pytest.approx(model.pair_score("水", "山"))  # a pair in either order
+    assert model.pair_score("山", "风") < 0.1 and model.pair_score("山", "山") == 0.0  # repetition is not 对仗
+    assert model.pair_score("山", "龘") == 0.0  # a character it never saw
+    assert model.couplet_score("高山白月", "长水清风") > model.couplet_score("高山白月", "清风长水")
+    with pytest.raises(TangshiError, match="two lines of one length, not 4 and 5"):
+        model.couplet_score("高山白月", "长水清风夜")
+
+
+def test_the_threshold_separates_two_sets():
+    assert best_threshold([0.9, 1.0, 1.2, 0.8], [0.1, 0.2, 0.3, 0.85]) == 0.8
+    assert best_threshold([2.0, 3.0], [0.0, 1.0]) == 2.0
+
+
+def test_the_model_saves_and_loads(tmp_path):
+    model = fit(TOY, 2, 50)
+    model.threshold = 0.25
+    model.save(tmp_path / "pairs.npz")
+    again = ParallelModel.load(tmp_path / "pairs.npz")
+    assert again.chars == model.chars and again.threshold == 0.25
+    assert again.couplet_score("高山白月", "长水清风") == pytest.approx(model.couplet_score("高山白月", "长水清风"), rel=1e-6)
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    with pytest.raises(TangshiError, match="corrupt 对仗 model"):
+        ParallelModel.load(tmp_path / "bad.npz")
+    with pytest.raises(TangshiError, match="run `dvc repro parallel`"):
+        ParallelModel.load(tmp_path / "missing.npz")
+
+
+def test_random_couplets_pair_lines_of_different_poems_at_one_place(fixture_corpus):
+    poems = [t for _, t in fixture_corpus.large.train][:50]
+    firsts = {line for p in poems for line in p.replace("。", "，").split("，")[0::2] if line}
+    for a, b in random_couplets(poems, 200, random.Random(0)):
+        assert len(a) == len(b) == 5 and a in firsts
+        assert not any(f"{a}，{b}。" in p for p in poems)  # never a couplet of one poem
+
+
+def test_real_middle_couplets_beat_shuffled_ones_on_held_out_poems(tiny_models, fixture_corpus):
+    model = tiny_models["parallel"]  # learned from the fixture's train 五律 and 七律
+    dev = [t for _, t in fixture_corpus.large.dev] + [t for _, t in fixture_corpus.forms["七律"].split.dev]
+    middle = middle_couplets(dev)
+    by_length = {n: [c for c in middle if len(c[0]) == n] for n in (5, 7)}
+    shuffled = [(a, group[(i + 1) % len(group)][1]) for group in by_length.values() for i, (a, _) in enumerate(group)]
+    assert np.mean([model.couplet_score(*c) for c in middle]) > 2 * np.mean([model.couplet_score(*c) for c in shuffled])
+    shares = parallel_shares(model, dev, 0)
+    assert shares["couplet_3_4"] > shares["random_couplets"] and shares["couplet_5_6"] > shares["random_couplets"]
+    assert 0 < shares["both_middle"] <= min(shares["couplet_3_4"], shares["couplet_5_6"])
+
+
+@pytest.mark.parametrize("title", ["春望", "山居秋暝", "登高", "蜀相"])
+def test_famous_middle_couplets_are_parallel_and_their_last_couplets_less(tiny_models, title):
+    model, couplets = tiny_models["parallel"], tiny_models["parallel"].couplets(FAMOUS[title])
+    assert both_middle_parallel(model, FAMOUS[title]) and [c["lines"] for c in couplets][1:3] == [[3, 4], [5, 6]]
+    assert min(c["score"] for c in couplets[1:3]) > couplets[3]["score"]
