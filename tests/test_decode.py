@@ -202,8 +202,13 @@ def test_cli_write_check_score(setup, capsys, tmp_path):
     text = capsys.readouterr().out
     assert text.count("*春") == 2 and "passes every rule of 五律" in text
     with pytest.raises(SystemExit) as exit_info:
-        cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json")])
-    assert exit_info.value.code == 0 and "pattern: 仄起不入韵" in capsys.readouterr().out
+        cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json"), "--parallel", str(out / "pairs.npz")])
+    text = capsys.readouterr().out
+    assert exit_info.value.code == 0 and "pattern: 仄起不入韵" in text
+    assert "对仗 (a note, not a rule" in text and "3–4" in text and "both middle couplets parallel" in text
+    with pytest.raises(SystemExit):
+        cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json"), "--parallel", str(tmp_path / "none.npz")])
+    assert "对仗 not judged: no 对仗 model (run `dvc repro parallel`" in capsys.readouterr().out
     poems = tmp_path / "poems.txt"
     poems.write_text(PASSES["春望"] + "\n" + PASSES["武德"] + "\n", encoding="utf-8")
     cli_main(["score", str(poems), "--model", str(out / "models" / "numpy"), *common])

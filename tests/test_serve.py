@@ -23,7 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def client(tiny_models):
     out = tiny_models["out"]
-    app = create_app(out / "models", out / "vocab.json", out / "tones.json", out / "no-metrics", "cpu")
+    app = create_app(out / "models", out / "vocab.json", out / "tones.json", out / "no-metrics", "cpu", out / "pairs.npz")
     return TestClient(app)
 
 
@@ -59,6 +59,7 @@ def test_write_a_qijue_acrostic_and_check_a_qilv(client):
     for poem in data["poems"]:
         assert poem["form"] == "七绝" and [len(line["chars"]) for line in poem["lines"]] == [7] * 4
         assert [line["chars"][0]["char"] for line in poem["lines"]] == list("春江花月") and poem["meter_valid"]
+        assert poem["couplets"] == []  # 对仗 is judged in a 律诗
     data = client.post("/api/check", json={"poem": FORM_PASSES["登高"][0]}).json()
     assert data["form"] == "七律" and data["shape"] == "8 lines of 7 characters" and data["meter_valid"]
     assert data["pattern"] == "仄起入韵" and data["lines"][0]["rhyme"] and data["lines"][0]["groups"] == ["上平聲十灰"]
@@ -67,6 +68,8 @@ def test_write_a_qijue_acrostic_and_check_a_qilv(client):
 def test_check_a_real_poem(client):
     data = client.post("/api/check", json={"poem": PASSES["春望"]}).json()
     assert data["meter_valid"] and data["pattern"] == "仄起不入韵" and data["rhyme_group"] == "下平聲十二侵"
+    assert [c["lines"] for c in data["couplets"]] == [[1, 2], [3, 4], [5, 6], [7, 8]]
+    assert [c["parallel"] for c in data["couplets"]][1:] == [True, True, False]  # 感时花溅泪，恨别鸟惊心 …; 白头搔更短 … is not
     bad = client.post("/api/check", json={"poem": "床前明月光，疑是地上霜。"}).json()
     assert not bad["well_formed"] and bad["message"] == "not regulated verse: 2 lines; a 绝句 has 4 and a 律诗 8"
 
@@ -101,7 +104,7 @@ def test_best_of_is_bounded(client):
     ({"model": "single", "constrain": "rhyme"}, 422, "constrain:"),
     ({"model": "single", "temperature": 0}, 422, "temperature:"),
     ({"model": "triple"}, 404, "model 'triple' is not trained here: run `dvc repro train@triple`"),
-    ({}, 422, "model: Field required"),
+    ({"model": "x" * 41}, 422, "model:"),
 ])
 def test_bad_write_requests(client, body, status, message):
     response = client.post("/api/write", json=body)
@@ -121,8 +124,10 @@ def test_sixteen_poems_at_most(client):
 
 def test_no_models_gives_a_clear_hint(tiny_models, tmp_path):
     out = tiny_models["out"]
-    app = create_app(tmp_path, out / "vocab.json", out / "tones.json", tmp_path, "cpu")
+    app = create_app(tmp_path, out / "vocab.json", out / "tones.json", tmp_path, "cpu", tmp_path / "no-pairs.npz")
     assert "run `dvc repro train@poet`" in TestClient(app).get("/api/models").json()["hint"]
+    checked = TestClient(app).post("/api/check", json={"poem": PASSES["春望"]}).json()  # no 对仗 model: no marks
+    assert checked["meter_valid"] and checked["couplets"] == []
 
 
 def free_port() -> int:
@@ -138,7 +143,8 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
     out, port = tiny_models["out"], free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tangshi.app.cli", "serve", "--port", str(port), "--models", str(out / "models"),
-         "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"],
+         "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--parallel", str(out / "pairs.npz"),
+         "--device", "cpu"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
@@ -194,6 +200,9 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             page.click("#check")
             page.wait_for_selector("#checked .verdict")
             assert "keeps every rule of 五律 (仄起不入韵" in page.inner_text("#checked .verdict")
+            marks = page.locator("#checked .couplet").all_inner_texts()  # 对仗 after each couplet, its lines marked
+            assert marks[1].startswith("对仗 ✓ · lines 3–4") and marks[2].startswith("对仗 ✓ · lines 5–6")
+            assert marks[3].startswith("not parallel · lines 7–8") and page.locator("#checked .line.parallel").count() >= 4
             page.fill("#check-text", FLAGGED["过故人庄"][0])
             page.click("#check")
             page.wait_for_selector("#checked .note.bad")

@@ -17,13 +17,14 @@ from ..data.corpus import detect_form, form_problem, poem_lines, to_simplified
 from ..errors import TangshiError, run_main
 from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
+from ..judge.parallel import load_if_built
 from .defaults import BEST_OF, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
                "4 or 8 lines of 5 or 7 characters)")
 
 
-def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "standard", form=None) -> str:
+def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "standard", form=None, parallel=None) -> str:
     j = judge(poem, lexicon, vocab, verdict, form=form)
     problem = form_problem(j.poem, form)
     if problem:
@@ -39,8 +40,20 @@ def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "
     out.append(f"  {rules}")
     out.append(f"  pattern: {j.pattern or 'none of the four'} · rhyme group: {j.rhyme_group or 'none shared'} · "
                f"{'passes every rule of ' + j.form.name if j.meter_valid else 'breaks ' + ', '.join(j.failed())} ({verdict} rules)")
+    if j.form.lines == 8:  # a 律诗: 对仗 of each couplet, a note beside the rules
+        out.append(show_couplets(j.poem, parallel))
     out.append("  (? = either tone: 多音字 or not in the lexicon)")
     return "\n".join(out)
+
+
+def show_couplets(poem: str, parallel) -> str:
+    if parallel is None:
+        return "  对仗 not judged: no 对仗 model (run `dvc repro parallel`, or give --parallel)"
+    couplets = parallel.couplets(poem)
+    marks = " · ".join(f"{c['lines'][0]}–{c['lines'][1]} {c['score']:.2f} {'✓' if c['parallel'] else '✗'}" for c in couplets)
+    middle = sum(c["parallel"] for c in couplets[1:3])
+    return (f"  对仗 (a note, not a rule; parallel at ≥ {parallel.threshold:.2f}): {marks} — "
+            f"{('both', 'one of the', 'neither of the')[2 - middle]} middle couplets parallel")
 
 
 def cmd_write(args) -> None:
@@ -55,6 +68,7 @@ def cmd_write(args) -> None:
     form = get_form(args.form)
     vocab = Vocab.load(args.vocab)
     lexicon = ToneLexicon.load(args.tones)
+    parallel = load_if_built(args.parallel)
     poet, _ = load_poet(args.model or default_model(), vocab, args.device)
     check_writes(poet, form)
     constraints = Constraints(vocab, lexicon)
@@ -67,7 +81,7 @@ def cmd_write(args) -> None:
                 constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                 seed=args.seed + number, form=form,
             )
-            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form)}\n\n" for w in written)
+            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form, parallel=parallel)}\n\n" for w in written)
             bar.clear()
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -81,7 +95,7 @@ def cmd_check(args) -> None:
         print(f"error: not regulated verse: {problem}", file=sys.stderr)
         sys.exit(2)
     lexicon = ToneLexicon.load(args.tones)
-    print(show_judgement(poem, lexicon, verdict=args.verdict))
+    print(show_judgement(poem, lexicon, verdict=args.verdict, parallel=load_if_built(args.parallel)))
     sys.exit(0 if judge(poem, lexicon, verdict=args.verdict).meter_valid else 1)
 
 
@@ -127,7 +141,8 @@ def cmd_score(args) -> None:
 def cmd_serve(args) -> None:
     from .serve import serve
 
-    serve(args.host, args.port, models_dir=args.models, vocab_path=args.vocab, tones_path=args.tones, device=args.device)
+    serve(args.host, args.port, models_dir=args.models, vocab_path=args.vocab, tones_path=args.tones,
+          parallel_path=args.parallel, device=args.device)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -177,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
 
     for sp in (w, c, s, v):
         sp.add_argument("--tones", default=PATHS["tones"], help="tone lexicon from the meter stage (default %(default)s)")
+        sp.add_argument("--parallel", default=PATHS["parallel"], help="对仗 model from the parallel stage (default %(default)s)")
         sp.add_argument("--vocab", default=PATHS["vocab"], help="default %(default)s")
         sp.add_argument("--device", default="auto", help="auto, cpu or cuda")
     return p

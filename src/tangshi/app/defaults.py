@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..errors import TangshiError
 
-PATHS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json"}
+PATHS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/tones.json", "parallel": "data/parallel/pairs.npz"}
 PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
 BEST_OF = 4  # candidates per poem by default (README, "How many candidates": the most that keeps distinct-2 ≥ 0.90)
 MAX_BEST_OF = 32  # candidates per poem at most, on the command line and the page alike

@@ -23,6 +23,7 @@ from ..data.vocab import Vocab
 from ..errors import TangshiError
 from ..forms import FORMS, WULV, Form, get_form
 from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
+from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import Constraints, Request
 from ..writing.rerank import write_best
@@ -50,9 +51,11 @@ class CheckIn(BaseModel):
     poem: str = Field(min_length=1, max_length=400)
 
 
-def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: Form | None = None) -> dict:
-    """A judged poem as the page shows it: its form, lines of characters with tones, rhyme groups, rules.
-    The form is the one asked for, or the one whose shape the poem has."""
+def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: Form | None = None,
+             parallel: ParallelModel | None = None) -> dict:
+    """A judged poem as the page shows it: its form, lines of characters with tones, rhyme groups, rules, and
+    for a 律诗 the 对仗 of each couplet (where the parallel stage has run). The form is the one asked for, or the
+    one whose shape the poem has."""
     j = judge(poem, lexicon, vocab, form=form)
     problem = form_problem(j.poem, form)
     if problem:
@@ -73,7 +76,8 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: 
         })
     return {"poem": j.poem, "well_formed": True, "form": j.form.name, "shape": j.form.shape, "lines": lines,
             "rules": j.passed, "pattern": j.pattern,
-            "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid}
+            "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid,
+            "couplets": parallel.couplets(j.poem) if parallel is not None and j.form.lines == 8 else []}
 
 
 def find_models(models_dir: Path, vocab: Vocab, device: str) -> tuple[dict, dict]:
@@ -89,9 +93,10 @@ def find_models(models_dir: Path, vocab: Vocab, device: str) -> tuple[dict, dict
 
 
 def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="data/meter/tones.json",
-               metrics_dir="metrics/eval", device: str = "auto") -> FastAPI:
+               metrics_dir="metrics/eval", device: str = "auto", parallel_path="data/parallel/pairs.npz") -> FastAPI:
     vocab = Vocab.load(vocab_path)
     lexicon = ToneLexicon.load(tones_path)
+    parallel = load_if_built(parallel_path)
     models, problems = find_models(Path(models_dir), vocab, device)
     constraints = Constraints(vocab, lexicon)
     lock = threading.Lock()  # one batch at a time on the model's device
@@ -149,14 +154,14 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
                                      temperature=body.temperature, top_p=0.95, seed=body.seed, form=form)
         except TangshiError as err:
             raise HTTPException(400, str(err))
-        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab, form)} for w in written]}
+        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab, form, parallel)} for w in written]}
 
     @app.post("/api/check")
     def check(body: CheckIn) -> dict:
         poem = to_simplified("".join(body.poem.split()))
         if not poem:
             raise HTTPException(400, "the box is empty: paste a poem of 4 or 8 lines of 5 or 7 characters")
-        return describe(poem, lexicon)
+        return describe(poem, lexicon, parallel=parallel)
 
     return app
 

@@ -29,9 +29,11 @@ function renderPoem(p, tokens) {
     box.append(raw, why);
     return box;
   }
-  for (const line of p.lines) {
+  const couplets = Object.fromEntries((p.couplets || []).map((c) => [c.lines[1], c]));  // by its second line (from 1)
+  p.lines.forEach((line, index) => {
+    const couplet = couplets[index + 1] || couplets[index + 2];
     const row = document.createElement("div");
-    row.className = "line";
+    row.className = "line" + (couplet && couplet.parallel ? " parallel" : "");
     line.chars.forEach((c, i) => {
       const span = document.createElement("span");
       span.className = `char ${c.tone}` + (line.rhyme && i === line.chars.length - 1 ? " rhyme" : "");
@@ -53,7 +55,14 @@ function renderPoem(p, tokens) {
       n.textContent = note;
       box.append(n);
     }
-  }
+    if (couplets[index + 1]) {  // after a 律诗's couplet: its 对仗, a note beside the rules
+      const c = couplets[index + 1];
+      const mark = document.createElement("div");
+      mark.className = "couplet " + (c.parallel ? "parallel" : "plain");
+      mark.textContent = `${c.parallel ? "对仗 ✓" : "not parallel"} · lines ${c.lines[0]}–${c.lines[1]} · ${c.score.toFixed(2)}`;
+      box.append(mark);
+    }
+  });
   const form = document.createElement("p");
   form.className = "form-name";
   form.textContent = `${p.form} · ${p.shape}`;
