@@ -136,6 +136,11 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
     assert set(meter["forms"]) == {"五绝", "七绝", "七律"}
     assert all(0 < f["real_dev_poems"]["meter_valid"] < 1 for f in meter["forms"].values())
     assert "| 1 |" in (repo / "metrics/meter_causes.md").read_text(encoding="utf-8")
+    assert "parallel" in ran  # 对仗, learned from the train 律诗: real middle couplets beat random ones on dev
+    parallel = json.loads((repo / "metrics/parallel.json").read_text())
+    for name in ("五律", "七律"):
+        real = parallel["dev"][name]
+        assert real["couplet_3_4"] > real["random_couplets"] and real["couplet_5_6"] > real["random_couplets"], name
     report = (repo / "metrics/report.md").read_text(encoding="utf-8")
     assert all(f"| {v} |" in report for v in VARIANTS)
     assert (repo / "plots/perplexity.png").stat().st_size > 10_000 and (repo / "plots/variants.png").exists()

@@ -201,7 +201,12 @@ def parallel_shares(model: ParallelModel, poems: list[str], seed: int) -> dict:
     }
 
 
+def plain_middle_couplets(model: ParallelModel, poem: str) -> int:
+    """How many of a 律诗's two middle couplets are not parallel (0 for a 绝句, which has none)."""
+    lines = poem_lines(poem)
+    return sum(not model.is_parallel(lines[a], lines[b]) for a, b in MIDDLE) if len(lines) == 8 else 0
+
+
 def both_middle_parallel(model: ParallelModel, poem: str) -> bool:
     """Whether both middle couplets of a 律诗 are parallel."""
-    lines = poem_lines(poem)
-    return len(lines) == 8 and all(model.is_parallel(lines[a], lines[b]) for a, b in MIDDLE)
+    return len(poem_lines(poem)) == 8 and plain_middle_couplets(model, poem) == 0
