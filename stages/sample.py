@@ -8,6 +8,7 @@ from tangshi.data.corpus import read_all_dev_related, read_poems
 from tangshi.data.vocab import Vocab
 from tangshi.errors import run_main
 from tangshi.judge.meter import ToneLexicon
+from tangshi.judge.parallel import ParallelModel
 from tangshi.models.checkpoint import load_poet, load_torch
 from tangshi.params import choose, load_params
 from tangshi.writing.samples import sample_all
@@ -22,7 +23,7 @@ def main() -> None:
         poet.load_weights(load_torch(f"models/{variant}/last.pt")["state"]["model"])  # the last epoch's, for studies
     text, metrics = sample_all(
         poet, vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/verse/poems.txt") + read_all_dev_related(),
-        params["sample"], params["seed"],
+        params["sample"], params["seed"], ParallelModel.load("data/parallel/pairs.npz"),
     )
     write_text(f"samples/{variant}.txt", f"# {variant}: poems written by the model, judged by the 格律 rules\n\n" + text)
     write_json(f"metrics/samples/{variant}.json", metrics)

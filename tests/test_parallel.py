@@ -70,3 +70,23 @@ def test_famous_middle_couplets_are_parallel_and_their_last_couplets_less(tiny_m
     model, couplets = tiny_models["parallel"], tiny_models["parallel"].couplets(FAMOUS[title])
     assert both_middle_parallel(model, FAMOUS[title]) and [c["lines"] for c in couplets][1:3] == [[3, 4], [5, 6]]
     assert min(c["score"] for c in couplets[1:3]) > couplets[3]["score"]
+
+
+def test_best_of_n_prefers_a_parallel_middle_for_a_lvshi(tiny_models):
+    from tangshi.writing.decode import Request, Written
+    from tangshi.writing.rerank import PLAIN_MIDDLE, score, write_best
+
+    model = tiny_models["parallel"]
+    parallel, plain = FAMOUS["春望"], "国破山河在，城春草木深。白头搔更短，浑欲不胜簪。烽火连三月，家书抵万金。感时花溅泪，恨别鸟惊心。"
+    assert both_middle_parallel(model, parallel) and not both_middle_parallel(model, plain)  # the same lines, reordered
+    a, b = Written("*" + parallel + "$", 80.0, 40), Written("*" + plain + "$", 79.0, 40)  # b a little likelier
+    assert score(b) < score(a) and score(a, model) < score(b, model)  # with 对仗 in the ranking, a wins
+    assert score(b, model) - score(b) == PLAIN_MIDDLE and score(a, model) == score(a)
+    jueju = Written("*" + "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。" + "$", 20.0, 20)
+    assert score(jueju, model) == score(jueju)  # a 绝句 has no middle couplets
+    poet, vocab = tiny_models["poets"]["single"], tiny_models["vocab"]
+    kw = dict(mode="meter", constraints=tiny_models["constraints"], seed=3)
+    chosen = write_best(poet, vocab, [Request(start="山")] * 6, 8, parallel=model, **kw)
+    unranked = write_best(poet, vocab, [Request(start="山")] * 6, 8, **kw)
+    share = lambda ws: sum(both_middle_parallel(model, w.poem) for w in ws)  # noqa: E731
+    assert share(chosen) >= share(unranked)

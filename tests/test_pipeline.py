@@ -141,6 +141,8 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
     for name in ("五律", "七律"):
         real = parallel["dev"][name]
         assert real["couplet_3_4"] > real["random_couplets"] and real["couplet_5_6"] > real["random_couplets"], name
+        assert 0 <= poet_samples["by_form"][name]["by_mode"]["meter"]["best_of_3"]["middle_parallel"] <= 1
+    assert "middle_parallel" not in poet_samples["by_form"]["七绝"]["by_mode"]["meter"]["best_of_3"]  # a 绝句 has none
     report = (repo / "metrics/report.md").read_text(encoding="utf-8")
     assert all(f"| {v} |" in report for v in VARIANTS)
     assert (repo / "plots/perplexity.png").stat().st_size > 10_000 and (repo / "plots/variants.png").exists()

@@ -78,7 +78,7 @@ def cmd_write(args) -> None:
         for number, size in enumerate(sizes):  # batches of bounded size, printed as each is done
             written = write_best(
                 poet, vocab, [Request(*given) for _ in range(size)], args.best_of, mode=args.constrain,
-                constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, parallel=parallel,
                 seed=args.seed + number, form=form,
             )
             text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form, parallel=parallel)}\n\n" for w in written)

@@ -151,7 +151,7 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
             requests = [Request(**given) for _ in range(body.n)]
             with lock:
                 written = write_best(poet, vocab, requests, body.best_of, mode=body.constrain, constraints=constraints,
-                                     temperature=body.temperature, top_p=0.95, seed=body.seed, form=form)
+                                     temperature=body.temperature, top_p=0.95, seed=body.seed, form=form, parallel=parallel)
         except TangshiError as err:
             raise HTTPException(400, str(err))
         return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab, form, parallel)} for w in written]}

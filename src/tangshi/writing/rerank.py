@@ -5,34 +5,43 @@ under the unconstrained model (forced characters left out), plus a penalty for
 each character that repeats an earlier one of the poem and for each line that
 repeats an earlier line: sampling at temperature 0.8 makes word salad on some
 draws, and a language model's own likelihood sorts it out; repetition is the
-one thing that likelihood rewards and readers do not.
+one thing that likelihood rewards and readers do not. Given the 对仗 measure, a
+律诗 also pays for each middle couplet that is not parallel: the likelihood
+does not see that a 律诗's middle couplets should answer each other.
 """
 
 from typing import Iterator
 
 from ..errors import TangshiError
+from ..judge.parallel import ParallelModel, plain_middle_couplets
 from ..judge.quality import lines_of
 from .decode import Request, Written, write_poems
 
 REPEATED_CHAR = 0.1  # nats per character that repeats an earlier character of the poem
 REPEATED_LINE = 1.0  # nats per line that repeats an earlier line
+PLAIN_MIDDLE = 0.25  # nats per middle couplet of a 律诗 that is not parallel (README, "对仗 in best-of-N")
 MAX_CANDIDATES = 1024  # poems × best_of written at once: memory stays flat however many are asked for
 
 
-def score(written: Written) -> float:
-    """Lower is better: mean NLL per chosen character plus the repetition penalties."""
+def score(written: Written, parallel: ParallelModel | None = None, plain_middle: float = PLAIN_MIDDLE) -> float:
+    """Lower is better: mean NLL per chosen character plus the repetition penalties, and with a 对仗 model the
+    penalty for each middle couplet of a 律诗 that is not parallel."""
     lines = lines_of(written.poem)
     chars = [c for line in lines for c in line]
     repeats = (len(chars) - len(set(chars))) * REPEATED_CHAR + (len(lines) - len(set(lines))) * REPEATED_LINE
-    return written.chosen_nll / max(written.chosen, 1) + repeats
+    plain = plain_middle * plain_middle_couplets(parallel, written.poem) if parallel is not None else 0.0
+    return written.chosen_nll / max(written.chosen, 1) + repeats + plain
 
 
-def write_best(poet, vocab, requests: list[Request], best_of: int = 1, **write_kw) -> list[Written]:
-    """One poem per request: the best of `best_of` candidates written together (best_of 1: plain sampling)."""
+def write_best(poet, vocab, requests: list[Request], best_of: int = 1, parallel: ParallelModel | None = None,
+               plain_middle: float = PLAIN_MIDDLE, **write_kw) -> list[Written]:
+    """One poem per request: the best of `best_of` candidates written together (best_of 1: plain sampling);
+    `parallel`, the 对仗 model that best-of-N for 律诗 ranks by too (with `plain_middle` nats a plain couplet)."""
     if best_of < 1:
         raise TangshiError(f"best_of must be at least 1, not {best_of}")
     candidates = write_poems(poet, vocab, [r for r in requests for _ in range(best_of)], **write_kw)
-    return [min(candidates[i * best_of : (i + 1) * best_of], key=score) for i in range(len(requests))]
+    rank = lambda w: score(w, parallel, plain_middle)  # noqa: E731
+    return [min(candidates[i * best_of : (i + 1) * best_of], key=rank) for i in range(len(requests))]
 
 
 def batch_sizes(n: int, best_of: int) -> Iterator[int]:

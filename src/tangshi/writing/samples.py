@@ -4,6 +4,7 @@ and best-of-N, judged and formatted."""
 from ..data.vocab import Vocab
 from ..forms import WULV, Form
 from ..judge.meter import Judgement, ToneLexicon, judge
+from ..judge.parallel import ParallelModel, both_middle_parallel
 from ..judge.quality import Reference, set_metrics
 from .decode import MODES, Constraints, Request, Written
 from .rerank import write_best
@@ -16,17 +17,20 @@ def mark(written: Written, judgement: Judgement) -> str:
     return f"{written.tokens}  {verdict}{extra}"
 
 
-def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], cfg: dict, seed: int) -> tuple[str, dict]:
+def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], cfg: dict, seed: int,
+               parallel: ParallelModel | None = None) -> tuple[str, dict]:
     """Poems of every form the poet writes (五律 alone for the report's variants) in every mode (and
     acrostics), each set written plainly (best of 1) and best of cfg["best_of"], as text for samples/V.txt and
     metrics for metrics/samples/V.json; copying is counted against `reference`. The top-level metrics are the
-    五律's; a poet of several forms adds each form's under by_form."""
+    五律's; a poet of several forms adds each form's under by_form. With the 对仗 model, best-of-N ranks 律诗 by
+    it too, and each 律诗 set reports the share whose two middle couplets are parallel."""
     constraints = Constraints(vocab, lexicon)
     reference = Reference.of(reference)
     forms = getattr(poet, "forms", (WULV,))
     parts, by_form = [], {}
     for number, form in enumerate(forms):
-        text, by_form[form.name] = sample_form(poet, vocab, lexicon, constraints, reference, cfg, seed + 1000 * number, form)
+        text, by_form[form.name] = sample_form(poet, vocab, lexicon, constraints, reference, cfg, seed + 1000 * number, form,
+                                               parallel)
         parts.append(text if len(forms) == 1 else f"# {form.name} ({form.shape})\n\n{text}")
     metrics = dict(by_form.get(WULV.name) or next(iter(by_form.values())))
     if len(forms) > 1:
@@ -35,7 +39,7 @@ def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], c
 
 
 def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constraints, reference: Reference, cfg: dict,
-                seed: int, form: Form) -> tuple[str, dict]:
+                seed: int, form: Form, parallel: ParallelModel | None = None) -> tuple[str, dict]:
     """One form's sets: every mode for every start character, and acrostics of the first form.lines characters
     of cfg["acrostic"]."""
     sample_kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p")}
@@ -51,16 +55,19 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
         by_mode[name] = {}
         for n in sorted({best_of, 1}, reverse=True):  # the published set first
             written = write_best(poet, vocab, sets[name], n, mode=mode, constraints=constraints, seed=seed + index,
-                                 form=form, **sample_kw)
+                                 form=form, parallel=parallel, **sample_kw)
             judgements = [judge(w.poem, lexicon, vocab, form=form) for w in written]
             stats = by_mode[name][f"best_of_{n}"] = set_metrics(
                 judgements, reference, sum(w.chosen_nll for w in written), sum(w.chosen for w in written)
             )
+            if parallel is not None and form.lines == 8:  # 对仗: both middle couplets parallel
+                stats["middle_parallel"] = round(sum(both_middle_parallel(parallel, w.poem) for w in written) / len(written), 5)
             title = f"## {name}" + (" (meter constraints)" if name == "acrostic" else "") + f" · best of {n}"
             summary = (
                 f"form {stats['form_valid']:.2f} · rhyme {stats['rhyme_valid']:.2f} · tone {stats['tone_valid']:.2f} · "
                 f"meter {stats['meter_valid']:.2f} · chosen PP {stats['chosen_ppl_chars']:.1f} · "
                 f"distinct-2 {stats['distinct_2']:.2f} · copied lines {stats['copied_lines']:.3f}"
+                + (f" · 对仗 {stats['middle_parallel']:.2f}" if "middle_parallel" in stats else "")
             )
             sections.append("\n".join([title, summary, ""] + [mark(w, j) for w, j in zip(written, judgements)]))
     metrics = {"constrain": main, "best_of": best_of, **by_mode[main][f"best_of_{best_of}"], "by_mode": by_mode}
