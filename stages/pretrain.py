@@ -1,9 +1,10 @@
-"""pretrain: skip-gram character vectors over Tang+Song poems minus the large dev poems and their
-near-duplicates -> data/vectors/chars.txt."""
+"""pretrain: skip-gram character vectors over Tang+Song poems minus the dev poems of every form (五绝, 七绝,
+五律, 七律) and their near-duplicates -> data/vectors/chars.txt. Every character seen pretrain.min_count times
+gets a vector: keep it at or below poet_vocab.min_count, so each character of the poet's dictionary has one."""
 
 import time
 
-from tangshi.data.corpus import load_json_folder, read_dev_related
+from tangshi.data.corpus import load_json_folder, read_all_dev_related
 from tangshi.data.pretrain import PROBES, neighbours, save_word2vec_text, sentences, train_vectors
 from tangshi.errors import run_main
 from tangshi.params import load_params
@@ -13,7 +14,7 @@ def main() -> None:
     params = load_params()
     cfg = params["pretrain"]
     start = time.perf_counter()
-    dev = read_dev_related()
+    dev = read_all_dev_related()
     records = load_json_folder("data/raw/tang") + load_json_folder("data/raw/song")
     corpus = list(sentences(records, excluded=dev))
     chars = sum(map(len, corpus))

@@ -5,7 +5,7 @@ import numpy as np
 from tangshi.data.batching import cut_pieces
 from tangshi.data.corpus import build_corpus, poem_lines, verse_rejection
 from tangshi.data.dedup import LineIndex, group_near_duplicates
-from tangshi.data.verse import build_verse, encode_verse
+from tangshi.data.verse import build_verse, encode_verse, verse_offsets
 from tangshi.data.vocab import build_vocab
 
 # 芳树本多奇: two readings of one poem in the corpus (旧枝 / 故枝), and a third with one more line changed
@@ -79,12 +79,12 @@ def test_verse_encoding_and_pieces():
     vocab = build_vocab([OTHER, FANG], 60, "random", 42)
     long_poem = "，".join(["山月照空林"] * 2) + "。"
     long_poem = long_poem * 10  # 20 lines
-    ids, offsets = encode_verse(vocab, [OTHER, long_poem])
+    ids, offsets = encode_verse(vocab, [OTHER, long_poem]), verse_offsets([OTHER, long_poem])
     assert offsets.tolist() == [0, 50, 50 + 122] and ids[0] == vocab.bos and ids[49] == vocab.eos
     pieces = cut_pieces(ids, offsets)
     assert pieces.lengths.tolist() == [50, 49, 49, 26] and pieces.widths.tolist() == [50, 50, 50, 26]
     qilv = "风急天高猿啸哀，渚清沙白鸟飞回。" * 4  # a 七律's 66 tokens stay one piece
-    assert cut_pieces(*encode_verse(vocab, [qilv])).lengths.tolist() == [66]
+    assert cut_pieces(encode_verse(vocab, [qilv]), verse_offsets([qilv])).lengths.tolist() == [66]
     # every token after a poem's first is predicted exactly once
     predicted = np.concatenate([np.arange(s + 1, s + n) for s, n in zip(pieces.starts, pieces.lengths)])
     assert sorted(predicted.tolist()) == [i for i in range(len(ids)) if i not in (0, 50)]

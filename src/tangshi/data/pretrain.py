@@ -1,9 +1,9 @@
 """Character vectors by skip-gram with negative sampling over Tang and Song poems.
 
 The recipe of the Chinese-Word-Vectors release (SGNS, 300 dimensions), at the
-character level. Every dev poem of the large set, and every poem that
-near-duplicates one (dedup.py), is removed first, so the vectors have never
-seen a poem that either dev perplexity is measured on.
+character level. Every dev poem of every form (the 五律 sets, 五绝, 七绝 and
+七律), and every poem that near-duplicates one (dedup.py), is removed first,
+so the vectors have never seen a poem that any dev perplexity is measured on.
 """
 
 import zlib

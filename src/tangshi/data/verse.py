@@ -7,10 +7,11 @@ near-duplicates, a dev poem of any form's Tang split (五绝, 七绝, 五律, �
 one of its variant readings, so that no dev perplexity is flattered. It is what
 the poet reads before it reads the Tang regulated verse itself.
 
-Stored encoded with the pipeline's dictionary: one stream of ids, `*` and `$`
-around each poem, the offset where each poem starts, and the form each poem
-has the shape of (an index into forms.FORMS, or -1): a poet trained on every
-form starts those poems with the form's token instead of `*`.
+Encoded with a dictionary it is one stream of ids, `*` and `$` around each
+poem; beside it are kept the offset where each poem starts (the same for every
+dictionary: one token a character) and the form each poem has the shape of (an
+index into forms.FORMS, or -1): a poet trained on every form starts those poems
+with the form's token instead of `*`.
 """
 
 from collections import Counter
@@ -77,10 +78,15 @@ def poem_form(text: str) -> int:
     return FORMS.index(form) if form else -1
 
 
-def encode_verse(vocab: Vocab, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """One int32 stream of every poem as `*`, its tokens, `$`; and the N+1 offsets of the poems in it."""
-    encoded = [vocab.encode(t) for t in texts]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(e) for e in encoded])
-    return np.fromiter((i for e in encoded for i in e), dtype=np.int32, count=int(offsets[-1])), offsets
+def verse_offsets(texts: list[str]) -> np.ndarray:
+    """The N+1 offsets of the poems in their stream: each is `*`, one token a character or mark, `$`."""
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(t) + 2 for t in texts])
+    return offsets
+
+
+def encode_verse(vocab: Vocab, texts: list[str]) -> np.ndarray:
+    """One int32 stream of every poem as `*`, its tokens, `$` (cut at verse_offsets(texts))."""
+    total = sum(len(t) + 2 for t in texts)
+    return np.fromiter((i for t in texts for i in vocab.encode(t)), dtype=np.int32, count=total)
 

@@ -1,4 +1,9 @@
-"""The dictionary: the most frequent training characters plus `*`, `$`, `，`, `。`.
+"""The dictionaries: the most frequent training characters plus `*`, `$`, `，`, `。`.
+
+The shared dictionary (data/vocab.json) is the report's: the `size` commonest
+characters of the normal 五律 training split; the five report variants read
+through it. The poet's dictionary (data/poet_vocab.json) holds every character
+its own training text uses at least `min_count` times, plus `<oov>`.
 
 Out-of-dictionary characters are either remapped to a dictionary character
 drawn at random (`oov: random`, the report's choice; one fixed draw per
@@ -21,6 +26,16 @@ BOS, EOS, COMMA, STOP = "*", "$", "，", "。"
 SPECIALS = (BOS, EOS, COMMA, STOP)
 OOV_TOKEN = "<oov>"
 OOV_MODES = ("random", "token")
+# Which dictionary a model reads through -> its file name in data/ (the two always lie side by side).
+DICTIONARIES = {"shared": "vocab.json", "poet": "poet_vocab.json"}
+ENCODED = {"shared": "encoded", "poet": "poet_encoded"}  # data/<this>/{set}/{split}.npy, verse.npy
+EMBEDDINGS = {"shared": "embedding.npy", "poet": "poet_embedding.npy"}
+
+
+def dictionary_path(shared: str | Path, dictionary: str) -> Path:
+    """The file of `dictionary`, found beside the shared dictionary's file `shared`."""
+    choose("dictionary", dictionary, tuple(DICTIONARIES))
+    return Path(shared).with_name(DICTIONARIES[dictionary])
 
 
 @dataclass
@@ -91,6 +106,23 @@ def build_vocab(train: list[str], size: int, oov: str, seed: int) -> Vocab:
     chars = sorted(counts, key=lambda c: (-counts[c], ord(c)))[:size]
     tokens = list(SPECIALS) + chars + ([OOV_TOKEN] if oov == "token" else [])
     return Vocab(tokens, oov, seed)
+
+
+def build_poet_vocab(texts: list[str], min_count: int, seed: int) -> Vocab:
+    """Every character of `texts` seen at least `min_count` times (commonest first), the specials and `<oov>`."""
+    if min_count < 1:
+        raise TangshiError(f"poet_vocab.min_count must be at least 1, not {min_count}")
+    counts = Counter(c for text in texts for c in text if c not in SPECIALS)
+    chars = sorted((c for c, n in counts.items() if n >= min_count), key=lambda c: (-counts[c], ord(c)))
+    if not chars:
+        raise TangshiError(f"no character occurs {min_count} times in the poet's training text: lower poet_vocab.min_count")
+    return Vocab(list(SPECIALS) + chars + [OOV_TOKEN], "token", seed)
+
+
+def rare_characters(texts: list[str], vocab: Vocab) -> dict[str, int]:
+    """The characters of `texts` outside `vocab` (what its `<oov>` stands for there), with their counts."""
+    counts = Counter(c for text in texts for c in text if c not in SPECIALS and c not in vocab)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], ord(kv[0]))))
 
 
 def oov_rate(vocab: Vocab, poems: list[str]) -> float:
