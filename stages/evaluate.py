@@ -1,18 +1,23 @@
 """evaluate@V: perplexity of the best weights, both ways, on the normal and the large dev split and on the
-variant's own training split; for a poet of every form also on each form's Tang dev split -> metrics/eval/V.json."""
+variant's own training split; for a poet of every form also on each form's Tang dev split -> metrics/eval/V.json.
 
+A model of the poet's own dictionary is scored twice: on its dictionary, and folded onto the shared one
+(training/perplexity.py) — the `folded` figures are the ones that compare with the five report variants."""
+
+import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from tangshi.atomic import write_json
-from tangshi.data.vocab import Vocab
+from tangshi.data.vocab import ENCODED, Vocab
 from tangshi.errors import run_main
 from tangshi.forms import WULV, with_start
 from tangshi.models.checkpoint import load_poet
 from tangshi.models.poet import all_token_nll
 from tangshi.params import load_params
-from tangshi.training.perplexity import pooled_perplexities
+from tangshi.training.perplexity import build_fold, folded_token_nll, pooled_perplexities
 
 # metric prefix -> encoded split; every dev poem of the normal set is a dev poem of the large set
 SPLITS = {"dev": "normal/dev", "large_dev": "large/dev"}
@@ -21,26 +26,37 @@ SPLITS = {"dev": "normal/dev", "large_dev": "large/dev"}
 def main() -> None:
     variant = sys.argv[1]
     params = load_params()
-    vocab = Vocab.load("data/vocab.json")
-    poet, config = load_poet(f"models/{variant}", vocab, params["train"]["device"])
-    corpus = config["corpus"]
+    poet, config = load_poet(f"models/{variant}", "data/vocab.json", params["train"]["device"])
+    vocab, corpus = poet.vocab, config["corpus"]
+    own = config.get("dictionary", "shared") != "shared"
+    shared = Vocab.load("data/vocab.json")
+    fold = build_fold(vocab, shared, json.loads(Path("data/poet_encoded/oov_chars.json").read_text(encoding="utf-8"))) if own else None
 
-    def load(split: str, form=WULV) -> np.ndarray:
-        return with_start(np.load(f"data/encoded/{split}.npy"), poet.start_id(form))  # `*`, or the form's token
+    def load(split: str, form=WULV, dictionary: str = config.get("dictionary", "shared")) -> np.ndarray:
+        ids = np.load(f"data/{ENCODED[dictionary]}/{split}.npy")
+        if dictionary != config.get("dictionary", "shared"):
+            return ids  # targets only: their `*` is never scored
+        return with_start(ids, poet.start_id(form))  # `*`, or the form's token
 
-    def ppl(sets: list[np.ndarray]) -> tuple[float, float]:
-        return pooled_perplexities([all_token_nll(poet, ids) for ids in sets], sets, vocab)
+    def ppl(splits: list[tuple[str, object]], folded: bool = True) -> dict:
+        sets = [load(s, f) for s, f in splits]
+        out = dict(zip(("ppl", "ppl_chars"), pooled_perplexities([all_token_nll(poet, ids) for ids in sets], sets, vocab)))
+        if own and folded:  # the same poems as the shared dictionary writes them, scored through the fold
+            targets = [load(s, f, "shared") for s, f in splits]
+            nlls = [folded_token_nll(poet, ids, t, fold) for ids, t in zip(sets, targets)]
+            out.update(zip(("folded_ppl", "folded_ppl_chars"), pooled_perplexities(nlls, targets, shared)))
+        return {k: round(v, 4) for k, v in out.items()}
 
-    metrics = {"corpus": corpus}
-    train = [load(f"{f.folder}/train", f) for f in poet.forms] if corpus == "forms" else [load(f"{corpus}/train")]
-    for prefix, sets in {**{p: [load(s)] for p, s in SPLITS.items()}, "train": train}.items():
-        metrics[f"{prefix}_ppl"], metrics[f"{prefix}_ppl_chars"] = (round(x, 4) for x in ppl(sets))
+    metrics = {"corpus": corpus, "dictionary": config.get("dictionary", "shared"), "vocab_size": len(vocab)}
+    train = [(f"{f.folder}/train", f) for f in poet.forms] if corpus == "forms" else [(f"{corpus}/train", WULV)]
+    for prefix, splits in {**{p: [(s, WULV)] for p, s in SPLITS.items()}, "train": train}.items():
+        metrics.update({f"{prefix}_{k}": v for k, v in ppl(splits, folded=prefix != "train").items()})
     if len(poet.forms) > 1:  # each form's Tang dev split
         metrics["forms"] = {}
         for form in poet.forms:
-            dev = load(f"{form.folder}/dev", form)
-            all_tokens, chars = ppl([dev])
-            metrics["forms"][form.name] = {"dev_poems": len(dev), "dev_ppl": round(all_tokens, 4), "dev_ppl_chars": round(chars, 4)}
+            dev = ppl([(f"{form.folder}/dev", form)])
+            poems = len(np.load(f"data/encoded/{form.folder}/dev.npy"))
+            metrics["forms"][form.name] = {"dev_poems": poems, **{f"dev_{k}": v for k, v in dev.items()}}
     metrics.update(best_epoch=config["best_epoch"], epochs=config["epochs"], parameters=config["parameters"])
     write_json(f"metrics/eval/{variant}.json", metrics)
     print(f"evaluate@{variant}: {metrics}")

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from tangshi.data.batching import cut_pieces
-from tangshi.data.vocab import Vocab
+from tangshi.data.vocab import DICTIONARIES, EMBEDDINGS, ENCODED, Vocab
 from tangshi.errors import TangshiError, run_main
 from tangshi.forms import FORMS, form_token_id, verse_with_form_tokens, with_start
 from tangshi.models.poet import ModelConfig
@@ -15,8 +15,7 @@ from tangshi.training.distributed import launched_by_torchrun, relaunch
 from tangshi.training.loop import train_variant
 from tangshi.training.trainer import TrainConfig
 
-EMBEDDING = Path("data/embedding.npy")
-VERSE = [Path("data/verse/ids.npy"), Path("data/verse/offsets.npy"), Path("data/verse/forms.npy")]
+VERSE_SHAPE = [Path("data/verse/offsets.npy"), Path("data/verse/forms.npy")]
 
 
 def main() -> None:
@@ -29,19 +28,21 @@ def main() -> None:
     if processes > 1 and not launched_by_torchrun():
         relaunch(processes, [__file__, variant])
     model = ModelConfig(**models[variant])
-    vocab = Vocab.load("data/vocab.json")
+    data = Path("data")
+    vocab = Vocab.load(data / DICTIONARIES[model.dictionary])  # the shared dictionary or the poet's own
+    encoded, embedding_path = data / ENCODED[model.dictionary], data / EMBEDDINGS[model.dictionary]
     forms = FORMS if model.corpus == "forms" else None  # a poet of every form: each poem led by its form's token
     folders = [f.folder for f in forms] if forms else [model.corpus]
-    inputs = [Path(f"data/encoded/{folder}/{split}.npy") for split in ("train", "dev") for folder in folders] + [EMBEDDING]
+    inputs = [encoded / folder / f"{split}.npy" for split in ("train", "dev") for folder in folders] + [embedding_path]
     arrays = [np.load(p) for p in inputs[:-1]]
     if forms:
         arrays = [with_start(a, form_token_id(len(vocab), f)) for a, f in zip(arrays, forms + forms)]
     train_ids, dev_ids = arrays[: len(folders)], arrays[len(folders) :]
-    embedding = np.load(EMBEDDING)
+    embedding = np.load(embedding_path)
     verse = None
     if model.verse_epochs:
-        inputs += VERSE
-        ids, offsets, shapes = (np.load(p) for p in VERSE)
+        inputs += [encoded / "verse.npy"] + VERSE_SHAPE
+        ids, offsets, shapes = (np.load(p) for p in inputs[-3:])
         verse = cut_pieces(verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids, offsets)
     train = dict(params["train"])
     seed = train.pop("seed")  # initialisation, shuffling, dropout: the data stages keep the global seed

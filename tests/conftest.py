@@ -74,10 +74,19 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     splits = {f: fixture_corpus.large if f == WULV else fixture_corpus.forms[f.name].split for f in FORMS}
     sets = {part: [with_start(encode_all(vocab, [t for _, t in getattr(splits[f], part)]), form_token_id(len(vocab), f)) for f in FORMS]
             for part in ("train", "dev")}
-    cfg = ModelConfig("torch", 1, 32, 0.1, tie=True, corpus="forms", embedding="none")
-    train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, vocab, sets["train"], sets["dev"], emb,
-                  inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False)
-    poets["poet"] = load_poet(out / "models" / "poet", vocab, "cpu")[0]
+    # the poet reads through its own dictionary (every character of its train splits seen twice, and <oov>) and
+    # writes through the adaptive output layer, as the pipeline's poet does
+    from tangshi.data.vocab import build_poet_vocab
+
+    poet_vocab = build_poet_vocab([t for f in FORMS for _, t in splits[f].train], 2, 42)
+    sets = {part: [with_start(encode_all(poet_vocab, [t for _, t in getattr(splits[f], part)]), form_token_id(len(poet_vocab), f))
+                   for f in FORMS] for part in ("train", "dev")}
+    poet_emb = np.random.default_rng(1).standard_normal((len(poet_vocab), 16)).astype(np.float32)
+    cfg = ModelConfig("torch", 1, 32, 0.1, corpus="forms", embedding="finetune", dictionary="poet", output="adaptive", shortlist=100)
+    train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, poet_vocab, sets["train"], sets["dev"],
+                  poet_emb, inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False)
+    (out / "poet_vocab.json").write_text(json.dumps(poet_vocab.to_json(), ensure_ascii=False), encoding="utf-8")
+    poets["poet"] = load_poet(out / "models" / "poet", poet_vocab, "cpu")[0]
     strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
     lexicon = build_lexicon(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
     from tangshi.judge.parallel import learn
@@ -88,4 +97,4 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     (out / "vocab.json").write_text(json.dumps(vocab.to_json(), ensure_ascii=False), encoding="utf-8")
     (out / "tones.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
     return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon),
-            "parallel": parallel}
+            "parallel": parallel, "poet_vocab": poet_vocab, "poet_constraints": Constraints(poet_vocab, lexicon)}

@@ -62,22 +62,23 @@ def test_meter_mode_writes_the_accepted_variants(setup):
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.key)
 def test_the_poet_writes_every_form_in_meter(setup, form):
     requests = [Request(start=c) for c in "日夜红山月海何" for _ in range(4)] + [Request(acrostic="春江花月夜思故乡"[: form.lines])] * 4
-    written = write_poems(setup["poets"]["poet"], setup["vocab"], requests, "meter", setup["constraints"], seed=4, form=form)
-    judgements = [judge(w.poem, setup["lexicon"], setup["vocab"], form=form) for w in written]
+    poet, vocab = setup["poets"]["poet"], setup["poet_vocab"]  # its own dictionary, its adaptive output layer
+    written = write_poems(poet, vocab, requests, "meter", setup["poet_constraints"], seed=4, form=form)
+    judgements = [judge(w.poem, setup["lexicon"], vocab, form=form) for w in written]
     assert all(j.form == form and j.meter_valid for j in judgements), [(w.tokens, j.failed()) for w, j in zip(written, judgements) if j.failed()]
     assert all(w.pattern in ("平起入韵", "平起不入韵", "仄起入韵", "仄起不入韵") for w in written)
     named = [(w.pattern[:2], j.pattern[:2]) for w, j in zip(written, judgements) if j.pattern]  # 平起/仄起 (None: both either)
     assert len(named) > len(written) / 2 and all(a == b for a, b in named), named
     assert all([line[0] for line in poem_lines(w.poem)] == list("春江花月夜思故乡"[: form.lines]) for w in written[-4:])
-    form_mode = write_poems(setup["poets"]["poet"], setup["vocab"], requests[:8], "form", setup["constraints"], seed=4, form=form)
+    form_mode = write_poems(poet, vocab, requests[:8], "form", setup["poet_constraints"], seed=4, form=form)
     assert all(judge(w.poem, setup["lexicon"], form=form).passed["form"] for w in form_mode)
 
 
 def test_a_seven_character_first_line_is_continued(setup, fixture_corpus):
-    vocab = setup["vocab"]
+    vocab = setup["poet_vocab"]
     first = next(line for _, t in fixture_corpus.forms["七律"].split.train for line in poem_lines(t)[:1] if all(c in vocab for c in line))
     qilv = BY_NAME["七律"]
-    written = write_poems(setup["poets"]["poet"], setup["vocab"], [Request(first_line=first)] * 3, "meter", setup["constraints"],
+    written = write_poems(setup["poets"]["poet"], vocab, [Request(first_line=first)] * 3, "meter", setup["poet_constraints"],
                           seed=6, form=qilv)
     assert all(w.poem.startswith(first + "，") and judge(w.poem, setup["lexicon"], form=qilv).meter_valid for w in written)
 
@@ -149,14 +150,14 @@ def test_same_seed_same_poems(setup):
 
 def test_bad_requests(setup):
     poet, vocab = setup["poets"]["single"], setup["vocab"]
-    with pytest.raises(TangshiError, match="character '龘' is not in the dictionary"):
+    with pytest.raises(TangshiError, match="character '龘' is not in the model's dictionary"):
         write_poems(poet, vocab, [Request(start="龘")])
     with pytest.raises(TangshiError, match="an acrostic for 五律 has 8 characters, one per line; '春江花' has 3"):
         write_poems(poet, vocab, [Request(acrostic="春江花")])
     with pytest.raises(TangshiError, match="a first line of 五律 has 5 characters; '国破山河' has 4"):
         write_poems(poet, vocab, [Request(first_line="国破山河")])
     with pytest.raises(TangshiError, match="an acrostic for 七绝 has 4 characters, one per line; '春江花月夜思故乡' has 8"):
-        write_poems(setup["poets"]["poet"], vocab, [Request(acrostic="春江花月夜思故乡")], form=BY_NAME["七绝"])
+        write_poems(setup["poets"]["poet"], setup["poet_vocab"], [Request(acrostic="春江花月夜思故乡")], form=BY_NAME["七绝"])
     with pytest.raises(TangshiError, match=r"this model writes 五律 only: use the poet \(models/poet\) for 七律"):
         write_poems(poet, vocab, [Request()], form=BY_NAME["七律"])
     with pytest.raises(TangshiError, match="unknown constrain mode 'rhyme': choose one of none, form, meter"):
@@ -252,7 +253,7 @@ def test_cli_check_exit_codes(setup, capsys, text, code, message):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["write", "--start", "龘"], "character '龘' is not in the dictionary"),
+    (["write", "--start", "龘"], "character '龘' is not in the model's dictionary"),
     (["write", "-n", "0"], "ask for at least one poem, not 0"),
     (["write", "--acrostic", "春江"], "an acrostic for 五律 has 8 characters"),
     (["write", "--first-line", "国破山"], "a first line of 五律 has 5 characters"),

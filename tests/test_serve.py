@@ -94,7 +94,7 @@ def test_best_of_is_bounded(client):
 
 
 @pytest.mark.parametrize("body, status, message", [
-    ({"model": "single", "start": "龘"}, 400, "character '龘' is not in the dictionary"),
+    ({"model": "single", "start": "龘"}, 400, "character '龘' is not in the model's dictionary"),
     ({"model": "single", "acrostic": "春江花"}, 400, "an acrostic for 五律 has 8 characters"),
     ({"model": "single", "first_line": "国破山"}, 400, "a first line of 五律 has 5 characters"),
     ({"model": "poet", "form": "七绝", "acrostic": "春江花月夜思故乡"}, 400, "an acrostic for 七绝 has 4 characters"),

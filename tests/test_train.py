@@ -37,9 +37,10 @@ def data(fixture_corpus, tmp_path_factory):
 @pytest.fixture(scope="module")
 def verse(data, fixture_verse):
     from tangshi.data.batching import cut_pieces
-    from tangshi.data.verse import encode_verse
+    from tangshi.data.verse import encode_verse, verse_offsets
 
-    return cut_pieces(*encode_verse(data[0], [t for _, t in fixture_verse.poems]))
+    texts = [t for _, t in fixture_verse.poems]
+    return cut_pieces(encode_verse(data[0], texts), verse_offsets(texts))
 
 
 POET = ModelConfig("torch", 1, 32, 0.1, tie=True, corpus="large", verse_epochs=1.5, schedule="cosine")
@@ -127,7 +128,7 @@ def test_poet_reads_the_verse_then_the_tang_poems(data, verse, tmp_path):
 def test_a_poet_of_every_form_reads_its_form_token_first(tiny_models):
     from tangshi.forms import FORMS, form_token_id
 
-    poet, vocab = tiny_models["poets"]["poet"], tiny_models["vocab"]
+    poet, vocab = tiny_models["poets"]["poet"], tiny_models["poet_vocab"]
     assert poet.forms == FORMS and poet.model.embed.num_embeddings == len(vocab) + len(FORMS)
     assert [poet.start_id(f) for f in FORMS] == [form_token_id(len(vocab), f) for f in FORMS] == list(range(len(vocab), len(vocab) + 4))
     state = poet.init_state(2)
@@ -135,8 +136,8 @@ def test_a_poet_of_every_form_reads_its_form_token_first(tiny_models):
     assert logits.shape == (2, len(vocab))  # form tokens are read, never predicted
     assert not __import__("torch").allclose(logits[0], logits[1])  # and the form changes what comes next
     config = json.loads((tiny_models["out"] / "models" / "poet" / "config.json").read_text())
-    assert config["forms"] == ["五绝", "七绝", "五律", "七律"] and config["embedding"] == "none"
-    assert tiny_models["poets"]["single"].start_id(FORMS[2]) == vocab.bos
+    assert config["forms"] == ["五绝", "七绝", "五律", "七律"] and config["dictionary"] == "poet" and config["output"] == "adaptive"
+    assert tiny_models["poets"]["single"].start_id(FORMS[2]) == tiny_models["vocab"].bos
 
 
 def test_killed_poet_resumes_across_the_phase_boundary(data, verse, tmp_path, monkeypatch, capsys):
@@ -234,7 +235,7 @@ def test_refusals(data, tmp_path):
         ModelConfig("jax", 1, 8, 0.0)
     run(data, tmp_path, "single", epochs=1)
     other = build_vocab(["山月，日夜。"], 10, "random", 42)
-    with pytest.raises(TangshiError, match="was trained with another vocabulary"):
+    with pytest.raises(TangshiError, match="was trained with another dictionary"):
         load_poet(tmp_path / "models" / "single", other)
     (tmp_path / "models" / "single" / "best.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(TangshiError, match="corrupt checkpoint .*best.pt"):

@@ -59,17 +59,16 @@ def show_couplets(poem: str, parallel) -> str:
 def cmd_write(args) -> None:
     from tqdm import tqdm
 
-    from ..data.vocab import Vocab
     from ..models.checkpoint import load_poet
     from ..writing.decode import Constraints, Request, check_writes
     from ..writing.rerank import batch_sizes, write_best
 
     sizes = list(batch_sizes(args.n, check_best_of(args.best_of)))  # refuses n < 1 and a bad best-of before anything loads
     form = get_form(args.form)
-    vocab = Vocab.load(args.vocab)
     lexicon = ToneLexicon.load(args.tones)
     parallel = load_if_built(args.parallel)
-    poet, _ = load_poet(args.model or default_model(), vocab, args.device)
+    poet, _ = load_poet(args.model or default_model(), args.vocab, args.device)
+    vocab = poet.vocab  # the shared dictionary or the poet's own
     check_writes(poet, form)
     constraints = Constraints(vocab, lexicon)
     given = [to_simplified(x) if x else x for x in (args.start, args.acrostic, args.first_line)]
@@ -100,13 +99,12 @@ def cmd_check(args) -> None:
 
 
 def cmd_score(args) -> None:
-    from ..data.vocab import Vocab, encode_all
+    from ..data.vocab import encode_all
     from ..models.checkpoint import load_poet
     from ..models.poet import all_token_nll
     from ..training.perplexity import pooled_perplexities
     from ..writing.decode import check_writes
 
-    vocab = Vocab.load(args.vocab)
     try:
         lines = open(args.file, encoding="utf-8").read().splitlines()
     except OSError as err:
@@ -122,7 +120,8 @@ def cmd_score(args) -> None:
         poems.append(poem)
     if not poems:
         raise TangshiError(f"{args.file} holds no poems: give one poem per line")
-    poet, _ = load_poet(args.model or default_model(), vocab, args.device)
+    poet, _ = load_poet(args.model or default_model(), args.vocab, args.device)
+    vocab = poet.vocab
     by_form = {f: [p for p in poems if detect_form(p) == f] for f in FORMS}
     sets, scores = [], {}
     for form, group in by_form.items():
@@ -193,7 +192,8 @@ def parser() -> argparse.ArgumentParser:
     for sp in (w, c, s, v):
         sp.add_argument("--tones", default=PATHS["tones"], help="tone lexicon from the meter stage (default %(default)s)")
         sp.add_argument("--parallel", default=PATHS["parallel"], help="对仗 model from the parallel stage (default %(default)s)")
-        sp.add_argument("--vocab", default=PATHS["vocab"], help="default %(default)s")
+        sp.add_argument("--vocab", default=PATHS["vocab"],
+                        help="the shared dictionary; the poet's own lies beside it (default %(default)s)")
         sp.add_argument("--device", default="auto", help="auto, cpu or cuda")
     return p
 

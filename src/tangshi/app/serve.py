@@ -80,12 +80,12 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: 
             "couplets": parallel.couplets(j.poem) if parallel is not None and j.form.lines == 8 else []}
 
 
-def find_models(models_dir: Path, vocab: Vocab, device: str) -> tuple[dict, dict]:
-    """Every trained variant under models_dir, loaded; and why the others could not be."""
+def find_models(models_dir: Path, vocab_path: str | Path, device: str) -> tuple[dict, dict]:
+    """Every trained variant under models_dir, loaded (each with its dictionary); and why the others could not be."""
     loaded, missing = {}, {}
     for folder in sorted(p for p in models_dir.glob("*") if p.is_dir()):
         try:
-            poet, config = load_poet(folder, vocab, device)
+            poet, config = load_poet(folder, vocab_path, device)
             loaded[folder.name] = (poet, config)
         except TangshiError as err:
             missing[folder.name] = str(err)
@@ -94,11 +94,11 @@ def find_models(models_dir: Path, vocab: Vocab, device: str) -> tuple[dict, dict
 
 def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="data/meter/tones.json",
                metrics_dir="metrics/eval", device: str = "auto", parallel_path="data/parallel/pairs.npz") -> FastAPI:
-    vocab = Vocab.load(vocab_path)
     lexicon = ToneLexicon.load(tones_path)
     parallel = load_if_built(parallel_path)
-    models, problems = find_models(Path(models_dir), vocab, device)
-    constraints = Constraints(vocab, lexicon)
+    models, problems = find_models(Path(models_dir), vocab_path, device)
+    # the decoder's masks, once for each dictionary the models read through
+    constraints = {p.vocab.digest(): Constraints(p.vocab, lexicon) for p, _ in models.values()}
     lock = threading.Lock()  # one batch at a time on the model's device
     app = FastAPI(title="tangshi", docs_url=None, redoc_url=None)
 
@@ -150,11 +150,12 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         try:  # write_poems refuses a form the model does not write, and a bad request, with a TangshiError
             requests = [Request(**given) for _ in range(body.n)]
             with lock:
-                written = write_best(poet, vocab, requests, body.best_of, mode=body.constrain, constraints=constraints,
+                written = write_best(poet, poet.vocab, requests, body.best_of, mode=body.constrain,
+                                     constraints=constraints[poet.vocab.digest()],
                                      temperature=body.temperature, top_p=0.95, seed=body.seed, form=form, parallel=parallel)
         except TangshiError as err:
             raise HTTPException(400, str(err))
-        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, vocab, form, parallel)} for w in written]}
+        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, poet.vocab, form, parallel)} for w in written]}
 
     @app.post("/api/check")
     def check(body: CheckIn) -> dict:

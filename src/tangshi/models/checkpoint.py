@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_path
-from ..data.vocab import Vocab
+from ..data.vocab import Vocab, dictionary_path
 from ..errors import TangshiError
 from .poet import ModelConfig, build_poet, resolve_device
 
@@ -27,8 +27,12 @@ def load_torch(path: Path) -> dict:
         raise TangshiError(f"corrupt checkpoint {path} ({type(err).__name__}): delete it and train again")
 
 
-def load_poet(model_dir: str | Path, vocab: Vocab, device: str = "auto"):
-    """The best weights of a trained variant, refusing a checkpoint made for another vocabulary."""
+def load_poet(model_dir: str | Path, vocab: Vocab | str | Path = "data/vocab.json", device: str = "auto"):
+    """The best weights of a trained variant and its config; `poet.vocab` is the dictionary it reads through.
+
+    `vocab` is that dictionary, or the shared dictionary's file: a model of the poet's own dictionary finds
+    its file beside that one (data/vocab.py: dictionary_path). A checkpoint made for another dictionary is refused.
+    """
     model_dir = Path(model_dir)
     try:
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -36,10 +40,16 @@ def load_poet(model_dir: str | Path, vocab: Vocab, device: str = "auto"):
         raise TangshiError(f"{model_dir} holds no trained model (config.json missing): run `dvc repro` first")
     except json.JSONDecodeError as err:
         raise TangshiError(f"corrupt {model_dir / 'config.json'} ({err}): retrain the model")
+    if isinstance(vocab, Vocab):
+        path = "the dictionary given"
+    else:
+        path = dictionary_path(vocab, config.get("dictionary", "shared"))
+        vocab = Vocab.load(path)
     if config.get("vocab_digest") != vocab.digest():
         raise TangshiError(
-            f"{model_dir} was trained with another vocabulary ({config.get('vocab_digest')} vs {vocab.digest()} "
-            "in data/vocab.json): retrain it or use the vocabulary it was trained with"
+            f"{model_dir} was trained with another dictionary ({config.get('vocab_digest')}) than {path} "
+            f"({vocab.digest()}): retrain it (`dvc repro train@{config.get('variant', model_dir.name)}`) or use the "
+            "dictionary it was trained with"
         )
     model_cfg = ModelConfig(**{f.name: config[f.name] for f in fields(ModelConfig) if f.name in config})
     placeholder = np.zeros((config["vocab_size"], config["embed_dim"]), np.float32)  # overwritten by the weights
@@ -49,4 +59,5 @@ def load_poet(model_dir: str | Path, vocab: Vocab, device: str = "auto"):
         poet.load_weights(weights)
     except (KeyError, RuntimeError, ValueError) as err:
         raise TangshiError(f"corrupt checkpoint {model_dir / 'best.pt'} (weights do not fit config.json: {err}): retrain")
+    poet.vocab = vocab
     return poet, config

@@ -7,12 +7,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data.batching import PAD
 from ..errors import TangshiError
 from ..params import choose
 from .cell import HandLSTM, layer_weights
 
 IMPLS = ("numpy", "autograd", "torch")
 EMBEDDINGS = ("finetune", "frozen", "none")
+OUTPUTS = ("full", "adaptive")
+ADAPTIVE_DIV = 4.0  # the tail cluster's vectors are hidden/4 wide
 
 
 @dataclass
@@ -25,12 +28,18 @@ class WritingState:
 
 
 class PoetLSTM(nn.Module):
-    """ids (T, B) -> logits (T, B, V); dropout before the LSTM input and between layers.
+    """ids (T, B) -> scores (T, B, V), or the NLL of given targets (T, B); dropout before the LSTM input
+    and between layers.
 
-    With `tie`, the output layer shares the embedding's matrix (Press & Wolf 2017): the
-    last hidden state is projected to the embedding's width first, when the two differ.
-    `start_tokens` more input rows follow the dictionary's: tokens that start a poem of
-    one form (forms.py), read but never predicted, so the output stays vocab_size wide.
+    The output layer is `full` (a softmax over the whole dictionary) or `adaptive`
+    (Grave et al. 2017, nn.AdaptiveLogSoftmaxWithLoss: the `shortlist` commonest
+    tokens and one cluster token in the head, the rarer ones behind it in a tail
+    of hidden/4-wide vectors), which keeps a 7k-character dictionary about as fast
+    as a 2k one. With `tie` (full only), the output layer shares the embedding's
+    matrix (Press & Wolf 2017): the last hidden state is projected to the
+    embedding's width first, when the two differ. `start_tokens` more input rows
+    follow the dictionary's: tokens that start a poem of one form (forms.py), read
+    but never predicted, so the output stays vocab_size wide.
     """
 
     def __init__(
@@ -46,10 +55,15 @@ class PoetLSTM(nn.Module):
         forget_bias: float = 0.0,
         tie: bool = False,
         start_tokens: int = 0,
+        output: str = "full",
+        shortlist: int = 2000,
     ):
         super().__init__()
         choose("embedding mode", embedding, EMBEDDINGS)
         choose("torch implementation", impl, IMPLS[1:])
+        choose("output layer", output, OUTPUTS)
+        if output == "adaptive" and tie:
+            raise TangshiError("the adaptive output layer has weights of its own: set tie: false with output: adaptive")
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size + start_tokens, embed_dim)
         if embedding != "none":
@@ -67,7 +81,11 @@ class PoetLSTM(nn.Module):
             self.lstm = HandLSTM(embed_dim, hidden, layers, dropout=between)
         self.proj = nn.Linear(hidden, embed_dim, bias=False) if tie and hidden != embed_dim else None
         self.tie = tie
-        if tie:  # the output layer is the embedding's first vocab_size rows and a bias of its own
+        self.adaptive = None
+        if output == "adaptive":  # a small dictionary (tests) keeps a tail too: the shortlist is at most half of it
+            cutoff = max(1, min(shortlist, vocab_size // 2))
+            self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab_size, [cutoff], div_value=ADAPTIVE_DIV)
+        elif tie:  # the output layer is the embedding's first vocab_size rows and a bias of its own
             self.out_bias = nn.Parameter(torch.zeros(vocab_size))
         else:
             self.out = nn.Linear(hidden, vocab_size)
@@ -86,22 +104,39 @@ class PoetLSTM(nn.Module):
                     p[H : 2 * H] = forget_bias
         if self.proj is not None:
             self.proj.weight.normal_(0.0, math.sqrt(2.0 / H))
-        if self.tie:
+        if self.adaptive is not None:
+            self.adaptive.reset_parameters()
+        elif self.tie:
             self.out_bias.zero_()
         else:
             self.out.weight.normal_(0.0, math.sqrt(2.0 / H))
             self.out.bias.zero_()
 
     def head(self, y: torch.Tensor) -> torch.Tensor:
-        """Logits from the last layer's hidden states."""
+        """Scores over the dictionary from the last layer's hidden states (..., H) -> (..., V): logits of the full
+        output layer, log-probabilities of the adaptive one (softmax takes both alike)."""
+        if self.adaptive is not None:
+            return self.adaptive.log_prob(y.reshape(-1, y.shape[-1])).view(*y.shape[:-1], self.vocab_size)
         if self.tie:
             return nn.functional.linear(y if self.proj is None else self.proj(y), self.embed.weight[: self.vocab_size], self.out_bias)
         return self.out(y)
 
-    def forward(self, ids: torch.Tensor, state=None):
+    def nll(self, y: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Negative log-likelihood (T, B) of the targets (T, B); 0 where a target is PAD. The adaptive
+        layer scores the targets alone, never the whole dictionary."""
+        if self.adaptive is None:
+            scores = self.head(y)
+            return nn.functional.cross_entropy(scores.permute(1, 2, 0), targets.T, ignore_index=PAD, reduction="none").T
+        flat, keep = targets.reshape(-1), (targets != PAD).reshape(-1)
+        out = y.new_zeros(flat.shape)
+        out[keep] = -self.adaptive(y.reshape(-1, y.shape[-1])[keep], flat[keep]).output
+        return out.view(targets.shape)
+
+    def forward(self, ids: torch.Tensor, state=None, targets: torch.Tensor | None = None):
+        """(scores (T, B, V), state), or with `targets` (T, B) their (nll (T, B), state)."""
         x = self.drop(self.embed(ids))
         y, state = self.lstm(x, state)
-        return self.head(y), state
+        return (self.head(y) if targets is None else self.nll(y, targets)), state
 
     @torch.no_grad()
     def writing_state(self, batch: int, steps: int) -> WritingState:

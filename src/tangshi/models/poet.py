@@ -1,6 +1,7 @@
 """The one interface every variant is run and scored through; nothing here trains (training/trainer.py does).
 
     poet.token_nll(ids)   -> (B, T) negative log-likelihood of each predicted token
+    poet.log_probs(ids)   -> (B, T, V) log-probabilities of every dictionary token at each position (a torch tensor)
     poet.init_state(B, steps) / poet.step(x, state) -> logits (B, V) as a torch tensor, new state
     poet.start_id(form)   -> the input id a poem of that form starts with
     poet.weights() / poet.load_weights(w) -> the trained parameters as plain tensors
@@ -17,7 +18,7 @@ import torch
 from ..errors import TangshiError
 from ..forms import FORMS, WULV, Form, form_token_id
 from ..params import choose
-from .lstm import EMBEDDINGS, IMPLS, PoetLSTM
+from .lstm import EMBEDDINGS, IMPLS, OUTPUTS, PoetLSTM
 from .numpy_lstm import NumpyLSTM, init_params
 
 EVAL_BATCH = 256
@@ -41,9 +42,23 @@ class ModelConfig:
     verse_epochs: float = 0.0  # epochs over the verse corpus first (may end in a partial one)
     schedule: str = "constant"  # cosine: lr decays to lr/10 over the verse epochs, fine-tuning goes on at lr/10
     embedding: str = "train"  # how the embedding starts and learns: train.embedding's way, or finetune/frozen/none
+    dictionary: str = "shared"  # shared: the report's 2,000 characters; poet: the poet's own (data/vocab.py)
+    output: str = "full"  # full softmax, or adaptive (nn.AdaptiveLogSoftmaxWithLoss)
+    shortlist: int = 2000  # adaptive: tokens in the head; the rarer ones share a tail
+    patience: int | None = None  # this model's early-stopping patience in Tang epochs (None: train.patience)
 
     def __post_init__(self):
         choose("model implementation", self.impl, IMPLS)
+        choose("model dictionary", self.dictionary, ("shared", "poet"))
+        choose("model output layer", self.output, OUTPUTS)
+        if self.output == "adaptive" and self.tie:
+            raise TangshiError("the adaptive output layer has weights of its own: set tie: false with output: adaptive")
+        if self.impl == "numpy" and (self.output != "full" or self.dictionary != "shared"):
+            raise TangshiError("the NumPy LSTM is the report's: output: full, dictionary: shared")
+        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 0):
+            raise TangshiError(f"patience must be a whole number >= 0 or null, not {self.patience!r}")
+        if self.shortlist < 1:
+            raise TangshiError(f"shortlist must be at least 1, not {self.shortlist}")
         choose("model corpus", self.corpus, CORPORA)
         choose("model embedding", self.embedding, MODEL_EMBEDDINGS)
         choose("learning-rate schedule", self.schedule, SCHEDULES)
@@ -96,9 +111,14 @@ class TorchPoet:
     def token_nll(self, ids: np.ndarray) -> np.ndarray:
         self.model.eval()
         x = self.as_inputs(ids)
-        logits, _ = self.model(x[:-1])
-        nll = torch.nn.functional.cross_entropy(logits.permute(1, 2, 0), x[1:].T, reduction="none")
-        return nll.double().cpu().numpy()
+        nll, _ = self.model(x[:-1], targets=x[1:])
+        return nll.T.double().cpu().numpy()
+
+    @torch.no_grad()
+    def log_probs(self, ids: np.ndarray) -> torch.Tensor:
+        self.model.eval()
+        scores, _ = self.model(self.as_inputs(ids)[:-1])
+        return torch.log_softmax(scores.float(), -1).transpose(0, 1)
 
     def init_state(self, batch: int, steps: int = 1):
         self.model.eval()
@@ -127,6 +147,14 @@ class NumpyPoet:
 
     def token_nll(self, ids: np.ndarray) -> np.ndarray:
         return self.lstm.token_nll(np.asarray(ids)).astype(np.float64)
+
+    def log_probs(self, ids: np.ndarray) -> torch.Tensor:
+        state = self.init_state(len(ids))
+        rows = []
+        for t in range(ids.shape[1] - 1):
+            logits, state = self.step(torch.as_tensor(ids[:, t]), state)
+            rows.append(torch.log_softmax(logits.double(), -1))
+        return torch.stack(rows, 1)
 
     def init_state(self, batch: int, steps: int = 1):
         zeros = np.zeros((batch, self.lstm.hidden), self.lstm.params["W_h"].dtype)
@@ -176,7 +204,7 @@ def build_poet(
     torch.manual_seed(seed)
     net = PoetLSTM(
         vocab_size, embed_dim, model.hidden, model.layers, model.dropout, model.impl,
-        mode, embedding, forget_bias, model.tie, len(FORMS) if model.corpus == "forms" else 0,
+        mode, embedding, forget_bias, model.tie, len(FORMS) if model.corpus == "forms" else 0, model.output, model.shortlist,
     )
     poet = TorchPoet(net, device or torch.device("cpu"))
     poet.forms = FORMS if model.corpus == "forms" else (WULV,)  # the forms it writes

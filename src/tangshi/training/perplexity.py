@@ -1,14 +1,18 @@
 """Perplexity: exp(mean NLL per predicted token); `*` is never predicted, `$` is.
 
 Reported two ways: over all predicted tokens (48 + `$` per poem) and over the
-40 characters alone (punctuation and `$` are nearly free to predict).
+40 characters alone (punctuation and `$` are nearly free to predict). A poet of
+its own dictionary is also scored folded onto the shared one (below).
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from ..data.vocab import COMMA, EOS, STOP, Vocab
+from ..data.vocab import COMMA, EOS, OOV_TOKEN, SPECIALS, STOP, Vocab
+from ..errors import TangshiError
 
 
 def char_mask(vocab: Vocab, targets: np.ndarray) -> np.ndarray:
@@ -35,3 +39,50 @@ def pooled_perplexities(nlls: list[np.ndarray], sets: list[np.ndarray], vocab: V
 def exp_or_inf(mean_nll: float) -> float:
     mean_nll = float(mean_nll)
     return math.exp(mean_nll) if mean_nll < 700 else math.inf
+
+
+# Folding: a poet of its own dictionary scored on the shared one, so that its perplexity compares with the five's.
+#
+# The shared dictionary sends every character to one of its tokens (itself, or for a rare character a fixed
+# random common one); the poet's `<oov>` stands for the characters of its training text below its min_count.
+# The folded probability of a shared token s is the poet's probability of every character the shared rule
+# sends to s, plus P(<oov>) times the share of the `<oov>` characters (by their count in the poet's training
+# text) that the rule sends to s. It sums to one over the shared tokens, and it is the probability the poet
+# gives to the text as the shared dictionary writes it.
+
+@dataclass
+class Fold:
+    index: np.ndarray  # (V_own,) the shared id of each of the poet's tokens; -1 for `<oov>` and never-predicted ids
+    oov: int  # the poet's `<oov>` id, or -1
+    oov_weights: np.ndarray  # (V_shared,) how `<oov>`'s probability spreads over the shared tokens (sums to 1)
+
+
+def build_fold(own: Vocab, shared: Vocab, oov_chars: dict[str, int]) -> Fold:
+    """The map from `own` onto `shared`; `oov_chars` are the characters `<oov>` stands for, with their counts."""
+    index = np.array([shared.index[t] if t in SPECIALS else -1 if t == OOV_TOKEN else shared.char_id(t) for t in own.tokens])
+    weights = np.zeros(len(shared))
+    for char, count in oov_chars.items():
+        if char not in own:
+            weights[shared.char_id(char)] += count
+    if weights.sum() == 0:  # nothing was ever <oov>: spread it evenly over the shared characters
+        weights[shared.char_ids] = 1.0
+    return Fold(index, own.index.get(OOV_TOKEN, -1), weights / weights.sum())
+
+
+def folded_token_nll(poet, own_ids: np.ndarray, shared_ids: np.ndarray, fold: Fold, batch: int = 64) -> np.ndarray:
+    """(N, T) NLL of each shared token of (N, T+1) `shared_ids` under the poet reading `own_ids` (the same poems
+    in its own dictionary)."""
+    if own_ids.shape != shared_ids.shape:
+        raise TangshiError(f"the poems in the two dictionaries differ in shape ({own_ids.shape} vs {shared_ids.shape})")
+    kept = torch.as_tensor(np.flatnonzero(fold.index >= 0))
+    to_shared = torch.as_tensor(fold.index[fold.index >= 0])
+    weights = torch.as_tensor(fold.oov_weights)
+    out = []
+    for start in range(0, len(own_ids), batch):
+        probs = poet.log_probs(own_ids[start : start + batch]).double().exp().cpu()  # (B, T, V_own)
+        folded = probs.new_zeros(*probs.shape[:2], len(weights)).index_add_(2, to_shared, probs[..., kept])
+        if fold.oov >= 0:
+            folded += probs[..., fold.oov : fold.oov + 1] * weights
+        targets = torch.as_tensor(shared_ids[start : start + batch, 1:], dtype=torch.long)
+        out.append(-folded.gather(2, targets[..., None]).squeeze(2).log().numpy())
+    return np.concatenate(out)

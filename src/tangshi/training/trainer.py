@@ -84,8 +84,9 @@ class TorchTrainer:
         self.trained.train()
         x = self.poet.as_inputs(ids)
         inputs = x[:-1].clamp(min=0) if (ids < 0).any() else x[:-1]  # PAD comes last: it feeds ignored targets only
-        logits, _ = self.trained(inputs)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[1:].reshape(-1), ignore_index=PAD)
+        targets = x[1:]
+        nll, _ = self.trained(inputs, targets=targets)  # through forward(), so DDP and compile see the whole step
+        loss = nll.sum() / (targets != PAD).sum()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.cfg.clip > 0:

@@ -25,7 +25,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from ..data.vocab import COMMA, EOS, STOP, Vocab
+from ..data.vocab import COMMA, EOS, OOV_TOKEN, STOP, Vocab
 from ..errors import TangshiError
 from ..forms import WULV, Form
 from ..judge.meter import (
@@ -72,7 +72,8 @@ class Request:
             self.forced = dict(enumerate(self.first_line))
         for char in self.forced.values():
             if char not in vocab:
-                raise TangshiError(f"character {char!r} is not in the dictionary: choose another (see data/vocab.json)")
+                raise TangshiError(f"character {char!r} is not in the model's dictionary ({len(vocab.char_ids)} characters, "
+                                   "data/vocab.json or data/poet_vocab.json): choose another")
         return self
 
 
@@ -328,11 +329,15 @@ def write_poems(
     chosen = torch.zeros(B, dtype=torch.long, device=device)
     char_ids = torch.zeros(len(vocab), dtype=torch.bool, device=device)
     char_ids[vocab.char_ids] = True
+    writable = None  # free writing may end a poem anywhere, but never writes `<oov>` or `*`
+    if OOV_TOKEN in vocab.index:
+        writable = torch.ones(1, len(vocab), dtype=torch.bool, device=device)
+        writable[0, [vocab.index[OOV_TOKEN], vocab.bos]] = False
     with sync_check(device, forbid_sync):
         for k in range(steps):
             logits, state = poet.step(x, state)
             logits = logits.to(device).float()
-            allowed = None
+            allowed = writable
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
                 allowed = table[int(req[0, k])]
             elif mode == "meter":
