@@ -17,13 +17,12 @@ from tangshi.writing.samples import sample_all
 def main() -> None:
     variant = sys.argv[1]
     params = load_params()
-    vocab = Vocab.load("data/vocab.json")
-    poet, _ = load_poet(f"models/{variant}", vocab, params["train"]["device"])
+    poet, _ = load_poet(f"models/{variant}", "data/vocab.json", params["train"]["device"])
     if choose("sample.weights", params["sample"]["weights"], ("best", "last")) == "last":
         poet.load_weights(load_torch(f"models/{variant}/last.pt")["state"]["model"])  # the last epoch's, for studies
     text, metrics = sample_all(
-        poet, vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/verse/poems.txt") + read_all_dev_related(),
-        params["sample"], params["seed"], ParallelModel.load("data/parallel/pairs.npz"),
+        poet, poet.vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/verse/poems.txt") + read_all_dev_related(),
+        params["sample"], params["seed"], ParallelModel.load("data/parallel/pairs.npz"), Vocab.load("data/vocab.json"),
     )
     write_text(f"samples/{variant}.txt", f"# {variant}: poems written by the model, judged by the 格律 rules\n\n" + text)
     write_json(f"metrics/samples/{variant}.json", metrics)

@@ -21,8 +21,9 @@ OVERRIDES = {
     "corpus": {"source": str(FIXTURE), "normal_poems": 300},
     "pretrain": {"dim": 16, "epochs": 2, "min_count": 1},
     "vocab": {"size": 300},
+    "poet_vocab": {"min_count": 2},
     "train": {"epochs": 2, "patience": 0, "batch_size": 32, "lr": 0.005, "device": "cpu"},
-    "models": {**{v: {"hidden": 16} for v in VARIANTS}, "poet": {"hidden": 16, "verse_epochs": 1.5}},
+    "models": {**{v: {"hidden": 16} for v in VARIANTS}, "poet": {"hidden": 16, "verse_epochs": 1.5, "patience": None, "shortlist": 100}},
     "sample": {"per_start": 2, "starts": "山月日风人", "acrostic": "山水风云日月春秋", "best_of": 3},
 }
 
@@ -97,8 +98,13 @@ def test_every_stage_ran_and_wrote_its_outputs(repo):
     assert verse["poems"] == len(poems) > corpus["large"]["train"] and verse["removed_for_dev_overlap"] >= corpus["large"]["dev"]
     dev = set((repo / "data/corpus/large/dev.txt").read_text(encoding="utf-8").splitlines())
     assert not dev & set(poems) and np.load(repo / "data/verse/offsets.npy")[-1] == verse["tokens"]
+    poet = vocab["poet"]  # the poet's own dictionary: every character of its training text seen twice, and <oov>
+    assert poet["size"] > vocab["size"] and poet["oov_rate_dev"] < vocab["oov_rate_dev"] and poet["oov_rate_verse"] < vocab["oov_rate_verse"]
+    assert poet["oov_rate_own_text"] < 0.05 and json.loads((repo / "data/poet_vocab.json").read_text())["tokens"][-1] == "<oov>"
+    assert np.load(repo / "data/poet_encoded/qilv/dev.npy").shape == np.load(repo / "data/encoded/qilv/dev.npy").shape
+    assert len(np.load(repo / "data/poet_encoded/verse.npy")) == len(np.load(repo / "data/encoded/verse.npy")) == verse["tokens"]
     embedding = np.load(repo / "data/embedding.npy")
-    assert embedding.shape == (304, 16)
+    assert embedding.shape == (304, 16) and np.load(repo / "data/poet_embedding.npy").shape == (poet["size"], 16)
     assert json.loads((repo / "metrics/embedding.json").read_text())["hit_rate"] > 0.9
     assert "月:" in (repo / "first_run.log").read_text()  # the neighbours sanity check is logged
 
@@ -124,7 +130,13 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
         assert ("by_form" in sm) == ("forms" in ev) == (v == "poet")  # the poet writes every form, the five 五律 alone
     poet_eval = json.loads((repo / "metrics/eval/poet.json").read_text())
     assert list(poet_eval["forms"]) == ["五绝", "七绝", "五律", "七律"] and all(f["dev_ppl"] > 1 for f in poet_eval["forms"].values())
+    # scored on its own dictionary and folded onto the shared one; the five have the shared figures alone
+    assert poet_eval["dictionary"] == "poet" and poet_eval["dev_folded_ppl"] > 1 and poet_eval["large_dev_folded_ppl_chars"] > 1
+    assert all(f["dev_folded_ppl"] > 1 for f in poet_eval["forms"].values()) and "train_folded_ppl" not in poet_eval
+    assert "dev_folded_ppl" not in json.loads((repo / "metrics/eval/single.json").read_text())
     poet_samples = json.loads((repo / "metrics/samples/poet.json").read_text())
+    every = poet_samples["all_samples"]  # it writes characters the shared dictionary does not hold
+    assert every["poems"] > 100 and every["distinct_chars"] > 100 and 0 < every["outside_shared"] < 0.5
     for name, form in poet_samples["by_form"].items():
         assert form["form_valid"] == 1.0 and form["by_mode"]["meter"]["best_of_3"]["meter_valid"] == 1.0, name
         assert form["by_mode"]["acrostic"]["best_of_3"]["meter_valid"] == 1.0, name
@@ -160,8 +172,8 @@ def test_vocab_size_reruns_only_what_follows(repo):
     set_params(repo, {"vocab": {"size": 250}})
     output = run(["dvc", "repro"], repo)
     ran = stages_run(output)
-    assert set(ran[:3]) == {"vocab", "verse", "embed"} and "train@single" in ran and "report" in ran, output
-    assert not {"fetch", "corpus", "pretrain", "meter"} & set(ran)
+    assert set(ran[:2]) == {"vocab", "embed"} and "train@single" in ran and "report" in ran, output
+    assert not {"fetch", "corpus", "pretrain", "verse", "meter"} & set(ran)
     assert json.loads((repo / "metrics/vocab.json").read_text())["size"] == 254
 
 

@@ -55,8 +55,18 @@ def copy_rates(poems: list[str], reference: "Reference | list[str]") -> dict:
     }
 
 
+def character_use(poems: list[str], shared=None) -> dict:
+    """How many distinct characters the poems use and, given the shared dictionary (a Vocab), the share of their
+    characters outside it (those a poet of the shared dictionary could never write)."""
+    chars = [c for poem in poems for line in lines_of(poem) for c in line]
+    out = {"distinct_chars": len(set(chars))}
+    if shared is not None:
+        out["outside_shared"] = round(sum(c not in shared for c in chars) / max(len(chars), 1), 5)
+    return out
+
+
 def set_metrics(judgements: list[Judgement], reference: "Reference | list[str]", chosen_nll: float | None = None,
-                chosen: int = 0) -> dict:
+                chosen: int = 0, shared=None) -> dict:
     poems = [j.poem for j in judgements]
     rates = rule_rates(judgements)
     metrics = {
@@ -70,6 +80,7 @@ def set_metrics(judgements: list[Judgement], reference: "Reference | list[str]",
         "distinct_2": distinct_n(poems, 2),
         "repeat_rate": repeat_rate(poems),
         **copy_rates(poems, reference),
+        **character_use(poems, shared),
     }
     if chosen_nll is not None:
         metrics["chosen_ppl_chars"] = math.exp(chosen_nll / max(chosen, 1))

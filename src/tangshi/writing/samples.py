@@ -5,7 +5,7 @@ from ..data.vocab import Vocab
 from ..forms import WULV, Form
 from ..judge.meter import Judgement, ToneLexicon, judge
 from ..judge.parallel import ParallelModel, both_middle_parallel
-from ..judge.quality import Reference, set_metrics
+from ..judge.quality import Reference, character_use, set_metrics
 from .decode import MODES, Constraints, Request, Written
 from .rerank import write_best
 
@@ -18,30 +18,33 @@ def mark(written: Written, judgement: Judgement) -> str:
 
 
 def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], cfg: dict, seed: int,
-               parallel: ParallelModel | None = None) -> tuple[str, dict]:
+               parallel: ParallelModel | None = None, shared: Vocab | None = None) -> tuple[str, dict]:
     """Poems of every form the poet writes (五律 alone for the report's variants) in every mode (and
     acrostics), each set written plainly (best of 1) and best of cfg["best_of"], as text for samples/V.txt and
     metrics for metrics/samples/V.json; copying is counted against `reference`. The top-level metrics are the
     五律's; a poet of several forms adds each form's under by_form. With the 对仗 model, best-of-N ranks 律诗 by
-    it too, and each 律诗 set reports the share whose two middle couplets are parallel."""
+    it too, and each 律诗 set reports the share whose two middle couplets are parallel. Given the shared
+    dictionary, each set and `all_samples` (every poem written) report the share of characters outside it."""
     constraints = Constraints(vocab, lexicon)
     reference = Reference.of(reference)
     forms = getattr(poet, "forms", (WULV,))
-    parts, by_form = [], {}
+    parts, by_form, every = [], {}, []
     for number, form in enumerate(forms):
         text, by_form[form.name] = sample_form(poet, vocab, lexicon, constraints, reference, cfg, seed + 1000 * number, form,
-                                               parallel)
+                                               parallel, shared, every)
         parts.append(text if len(forms) == 1 else f"# {form.name} ({form.shape})\n\n{text}")
     metrics = dict(by_form.get(WULV.name) or next(iter(by_form.values())))
     if len(forms) > 1:
         metrics["by_form"] = by_form
+    metrics["all_samples"] = {"poems": len(every), **character_use(every, shared)}
     return "\n\n".join(parts) + "\n", metrics
 
 
 def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constraints, reference: Reference, cfg: dict,
-                seed: int, form: Form, parallel: ParallelModel | None = None) -> tuple[str, dict]:
+                seed: int, form: Form, parallel: ParallelModel | None = None, shared: Vocab | None = None,
+                every: list[str] | None = None) -> tuple[str, dict]:
     """One form's sets: every mode for every start character, and acrostics of the first form.lines characters
-    of cfg["acrostic"]."""
+    of cfg["acrostic"]; each poem written is also appended to `every`."""
     sample_kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p")}
     sets: dict[str, list[Request]] = {
         mode: [Request(start=c) for c in cfg["starts"] for _ in range(cfg["per_start"])] for mode in MODES
@@ -58,8 +61,10 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
                                  form=form, parallel=parallel, **sample_kw)
             judgements = [judge(w.poem, lexicon, vocab, form=form) for w in written]
             stats = by_mode[name][f"best_of_{n}"] = set_metrics(
-                judgements, reference, sum(w.chosen_nll for w in written), sum(w.chosen for w in written)
+                judgements, reference, sum(w.chosen_nll for w in written), sum(w.chosen for w in written), shared
             )
+            if every is not None:
+                every.extend(w.poem for w in written)
             if parallel is not None and form.lines == 8:  # 对仗: both middle couplets parallel
                 stats["middle_parallel"] = round(sum(both_middle_parallel(parallel, w.poem) for w in written) / len(written), 5)
             title = f"## {name}" + (" (meter constraints)" if name == "acrostic" else "") + f" · best of {n}"
