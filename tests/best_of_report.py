@@ -13,7 +13,6 @@ import time
 
 sys.path.insert(0, "src")
 from tangshi.data.corpus import read_all_dev_related, read_poems  # noqa: E402
-from tangshi.data.vocab import Vocab  # noqa: E402
 from tangshi.judge.meter import ToneLexicon, judge  # noqa: E402
 from tangshi.judge.quality import Reference, set_metrics  # noqa: E402
 from tangshi.models.checkpoint import load_poet  # noqa: E402
@@ -25,8 +24,9 @@ from tangshi.writing.rerank import write_best  # noqa: E402
 def main(variant: str) -> None:
     params = load_params()
     cfg = params["sample"]
-    vocab, lexicon = Vocab.load("data/vocab.json"), ToneLexicon.load("data/meter/tones.json")
-    poet, _ = load_poet(f"models/{variant}", vocab, "cpu")
+    lexicon = ToneLexicon.load("data/meter/tones.json")
+    poet, _ = load_poet(f"models/{variant}", "data/vocab.json", "cpu")
+    vocab = poet.vocab  # the shared dictionary or the poet's own
     constraints = Constraints(vocab, lexicon)
     reference = Reference.of(read_poems("data/verse/poems.txt") + read_all_dev_related())
     requests = [Request(start=c) for c in cfg["starts"] for _ in range(cfg["per_start"])]

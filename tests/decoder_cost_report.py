@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, "src")
-from tangshi.data.vocab import Vocab  # noqa: E402
 from tangshi.judge.meter import ToneLexicon, judge  # noqa: E402
 from tangshi.models.checkpoint import load_poet  # noqa: E402
 from tangshi.params import load_params  # noqa: E402
@@ -42,13 +41,14 @@ def chosen_ppl(written) -> float:
 def main(old_src: Path, per: int | None) -> None:
     old = load_package(old_src, "tangshi_old")
     params = load_params()
-    vocab, lexicon = Vocab.load("data/vocab.json"), ToneLexicon.load("data/meter/tones.json")
+    lexicon = ToneLexicon.load("data/meter/tones.json")
     starts, per = params["sample"]["starts"], per or params["sample"]["per_start"]
     kw = {k: params["sample"][k] for k in ("temperature", "top_k", "top_p")}
     print("| variant | chosen PP form | meter, old decoder | meter, this decoder | every rule kept (old / this) |")
     print("|---|---|---|---|---|")
     for variant in params["models"]:
-        poet, _ = load_poet(f"models/{variant}", vocab, "cpu")
+        poet, _ = load_poet(f"models/{variant}", "data/vocab.json", "cpu")
+        vocab = poet.vocab
         row = {}
         for label, decode in (("old", old), ("new", sys.modules["tangshi.writing.decode"])):
             requests = [decode.Request(start=c) for c in starts for _ in range(per)]

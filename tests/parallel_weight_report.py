@@ -21,7 +21,6 @@ import numpy as np
 
 sys.path.insert(0, "src")
 from tangshi.data.corpus import read_all_dev_related, read_poems  # noqa: E402
-from tangshi.data.vocab import Vocab  # noqa: E402
 from tangshi.forms import BY_NAME  # noqa: E402
 from tangshi.judge.meter import ToneLexicon, judge  # noqa: E402
 from tangshi.judge.parallel import ParallelModel, both_middle_parallel, middle_couplets, random_couplets  # noqa: E402
@@ -37,8 +36,9 @@ WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 def main(variant: str) -> None:
     params = load_params()
     cfg, n = params["sample"], params["sample"]["best_of"]
-    vocab, lexicon = Vocab.load("data/vocab.json"), ToneLexicon.load("data/meter/tones.json")
-    poet, _ = load_poet(f"models/{variant}", vocab, "cpu")
+    lexicon = ToneLexicon.load("data/meter/tones.json")
+    poet, _ = load_poet(f"models/{variant}", "data/vocab.json", "cpu")
+    vocab = poet.vocab  # the shared dictionary or the poet's own
     parallel = ParallelModel.load("data/parallel/pairs.npz")
     real = json.loads(open("metrics/parallel.json", encoding="utf-8").read())["dev"]
     constraints = Constraints(vocab, lexicon)

@@ -130,7 +130,9 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         out = []
         for name, (_, config) in models.items():
             metrics = Path(metrics_dir) / f"{name}.json"
-            dev_ppl = json.loads(metrics.read_text())["dev_ppl"] if metrics.exists() else config.get("best_dev_ppl")
+            scores = json.loads(metrics.read_text()) if metrics.exists() else {}
+            # on the shared dictionary, so the models compare (a poet of its own dictionary: folded onto it)
+            dev_ppl = scores.get("dev_folded_ppl", scores.get("dev_ppl", config.get("best_dev_ppl")))
             out.append({"name": name, "impl": config["impl"], "layers": config["layers"], "hidden": config["hidden"],
                         "dev_ppl": dev_ppl, "forms": config.get("forms", [WULV.name])})
         default = default_model_name(models)

@@ -65,9 +65,12 @@ class Study:
 
 
 FIXED_BUDGET = {"train.epochs": 15, "train.patience": 0}
-# the sweep's starting point, one verse epoch and 6 Tang epochs (the pipeline's poet is where the sweep led)
+# the sweep's starting point, one verse epoch and 6 Tang epochs (the pipeline's poet is where the sweep led); it ran
+# before the poet had a dictionary of its own, so it pins the shared dictionary, the tied full softmax and a random
+# embedding, as the poet then had
 POET_BASE = {"models.poet.dropout": 0.3, "models.poet.schedule": "cosine", "models.poet.verse_epochs": 1,
-             "train.epochs": 6, "train.patience": 0}
+             "models.poet.dictionary": "shared", "models.poet.output": "full", "models.poet.tie": True,
+             "models.poet.embedding": "none", "models.poet.patience": None, "train.epochs": 6, "train.patience": 0}
 SEEDS = (DEFAULT_SEED, 7, 2026)
 STUDIES = {
     "optimizers": Study(
@@ -144,7 +147,7 @@ def queue_commands(study: Study) -> list[list[str]]:
 
 def yaml_value(value) -> str:
     """A value as `-S` parses it: YAML, where booleans are lower-case."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def check_git_identity(root: Path = Path(".")) -> None:
