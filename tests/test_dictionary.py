@@ -70,8 +70,9 @@ def test_the_fold_sums_the_poets_probabilities_of_what_the_shared_dictionary_wri
         folded_token_nll(poet, np.zeros((2, 5), int), np.zeros((2, 6), int), fold)
 
 
-def test_the_fold_of_the_shared_dictionary_onto_itself_changes_nothing(tiny_models):
-    poet, vocab, out = tiny_models["poets"]["single"], tiny_models["vocab"], tiny_models["out"]
+@pytest.mark.parametrize("variant", ["single", "numpy"])
+def test_the_fold_of_the_shared_dictionary_onto_itself_changes_nothing(tiny_models, variant):
+    poet, vocab, out = tiny_models["poets"][variant], tiny_models["vocab"], tiny_models["out"]
     ids = np.load(out / "dev.npy")[:20]
     fold = build_fold(vocab, vocab, {})
     assert folded_token_nll(poet, ids, ids, fold) == pytest.approx(all_token_nll(poet, ids), abs=1e-4)
