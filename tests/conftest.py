@@ -75,14 +75,16 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     sets = {part: [with_start(encode_all(vocab, [t for _, t in getattr(splits[f], part)]), form_token_id(len(vocab), f)) for f in FORMS]
             for part in ("train", "dev")}
     # the poet reads through its own dictionary (every character of its train splits seen twice, and <oov>) and
-    # writes through the adaptive output layer, as the pipeline's poet does
+    # writes through the adaptive output layer, and reads the aligned character of a couplet's first line, as the
+    # pipeline's poet does
     from tangshi.data.vocab import build_poet_vocab
 
     poet_vocab = build_poet_vocab([t for f in FORMS for _, t in splits[f].train], 2, 42)
     sets = {part: [with_start(encode_all(poet_vocab, [t for _, t in getattr(splits[f], part)]), form_token_id(len(poet_vocab), f))
                    for f in FORMS] for part in ("train", "dev")}
     poet_emb = np.random.default_rng(1).standard_normal((len(poet_vocab), 16)).astype(np.float32)
-    cfg = ModelConfig("torch", 1, 32, 0.1, corpus="forms", embedding="finetune", dictionary="poet", output="adaptive", shortlist=100)
+    cfg = ModelConfig("torch", 1, 32, 0.1, corpus="forms", embedding="finetune", dictionary="poet", output="adaptive", shortlist=100,
+                      aligned=True)
     train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, poet_vocab, sets["train"], sets["dev"],
                   poet_emb, inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False)
     (out / "poet_vocab.json").write_text(json.dumps(poet_vocab.to_json(), ensure_ascii=False), encoding="utf-8")

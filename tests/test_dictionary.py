@@ -102,8 +102,8 @@ class LeaningToOov:
     def __getattr__(self, name):
         return getattr(self.poet, name)
 
-    def step(self, x, state):
-        scores, state = self.poet.step(x, state)
+    def step(self, x, state, aligned=None):
+        scores, state = self.poet.step(x, state, aligned)
         scores = scores.clone()
         scores[:, self.oov] += 50.0
         return scores, state

@@ -16,6 +16,39 @@ IMPLS = ("numpy", "autograd", "torch")
 EMBEDDINGS = ("finetune", "frozen", "none")
 OUTPUTS = ("full", "adaptive")
 ADAPTIVE_DIV = 4.0  # the tail cluster's vectors are hidden/4 wide
+PUNCTUATION = (2, 3)  # the ids of `，` and `。` in every dictionary (data/vocab.py: SPECIALS come first)
+NO_ALIGNED = -1  # the aligned id of a position that has none
+
+
+def aligned_source(chars: int, k: int) -> int | None:
+    """For token position k (after the start token) of a couplet's second line in lines of `chars` characters,
+    the position of the first line's character at its place (对仗 aligns them: 明月/清泉); None elsewhere.
+    The rule aligned_inputs applies to whole sequences, one position at a time, for writing."""
+    line, col = divmod(k, chars + 1)
+    return k - (chars + 1) if line % 2 == 1 and col < chars else None
+
+
+def aligned_inputs(ids: torch.Tensor) -> torch.Tensor:
+    """(T, B) input ids -> (T, B) the id of the character aligned with each step's target, NO_ALIGNED where none.
+
+    Input i predicts the poem's token i (token 0 follows the start token). When
+    that token is a character of a couplet's second line (an odd line, lines of c
+    characters and a mark each), its aligned character is the one at the same
+    place of the line before: token i - (c+1), read as input i - c. c comes from
+    the first mark after input 0 (a verse piece may start with the `。` that
+    ended the piece before; pieces are cut at whole couplets). Every line of a
+    sequence has one length: the verse corpus keeps poems wholly of 5 or 7.
+    """
+    T = ids.shape[0]
+    punct = (ids == PUNCTUATION[0]) | (ids == PUNCTUATION[1])
+    punct[0] = False
+    found = punct.any(0)
+    chars = punct.int().argmax(0) - 1  # (B,) characters a line
+    i = torch.arange(T, device=ids.device)[:, None]
+    period = (chars + 1).clamp(min=1)
+    keep = found & (chars > 0) & ((i // period) % 2 == 1) & (i % period < chars)
+    source = ids.gather(0, (i - chars).clamp(0, T - 1).expand(T, -1))
+    return torch.where(keep, source, NO_ALIGNED)
 
 
 @dataclass
@@ -25,6 +58,7 @@ class WritingState:
     h: list[torch.Tensor]
     c: list[torch.Tensor]
     table: torch.Tensor | None
+    aligned_table: torch.Tensor | None = None
 
 
 class PoetLSTM(nn.Module):
@@ -40,6 +74,12 @@ class PoetLSTM(nn.Module):
     embedding's width first, when the two differ. `start_tokens` more input rows
     follow the dictionary's: tokens that start a poem of one form (forms.py), read
     but never predicted, so the output stays vocab_size wide.
+
+    With `aligned`, while it writes a couplet's second line the input at each
+    step also carries the character at the same place of the first line
+    (aligned_inputs): its embedding through a learned map that starts at zero,
+    added to the character's own (so training starts from the plain poet). It
+    gives the LSTM the alignment of 对仗 (明月/清泉) that its state cannot hold.
     """
 
     def __init__(
@@ -57,6 +97,7 @@ class PoetLSTM(nn.Module):
         start_tokens: int = 0,
         output: str = "full",
         shortlist: int = 2000,
+        aligned: bool = False,
     ):
         super().__init__()
         choose("embedding mode", embedding, EMBEDDINGS)
@@ -74,6 +115,7 @@ class PoetLSTM(nn.Module):
             self.embed.weight.data.normal_(0.0, embed_dim**-0.5)
         self.embed.weight.requires_grad_(embedding != "frozen")
         self.drop = nn.Dropout(dropout)
+        self.align = nn.Linear(embed_dim, embed_dim, bias=False) if aligned else None
         between = dropout if layers > 1 else 0.0
         if impl == "torch":
             self.lstm = nn.LSTM(embed_dim, hidden, layers, dropout=between)
@@ -102,6 +144,8 @@ class PoetLSTM(nn.Module):
                 p.zero_()
                 if name.startswith("bias_ih"):
                     p[H : 2 * H] = forget_bias
+        if self.align is not None:
+            self.align.weight.zero_()
         if self.proj is not None:
             self.proj.weight.normal_(0.0, math.sqrt(2.0 / H))
         if self.adaptive is not None:
@@ -134,9 +178,16 @@ class PoetLSTM(nn.Module):
 
     def forward(self, ids: torch.Tensor, state=None, targets: torch.Tensor | None = None):
         """(scores (T, B, V), state), or with `targets` (T, B) their (nll (T, B), state)."""
-        x = self.drop(self.embed(ids))
-        y, state = self.lstm(x, state)
+        x = self.embed(ids)
+        if self.align is not None:
+            x = x + self.aligned_embedding(aligned_inputs(ids))
+        y, state = self.lstm(self.drop(x), state)
         return (self.head(y) if targets is None else self.nll(y, targets)), state
+
+    def aligned_embedding(self, aligned: torch.Tensor) -> torch.Tensor:
+        """(...) aligned ids, NO_ALIGNED for none -> (..., E) what they add to the input (zeros for none)."""
+        has = aligned != NO_ALIGNED
+        return self.align(self.embed(aligned.clamp(min=0))) * has[..., None]
 
     @torch.no_grad()
     def writing_state(self, batch: int, steps: int) -> WritingState:
@@ -144,25 +195,42 @@ class PoetLSTM(nn.Module):
 
         The first layer's input projection costs E·4H per token either way; when the
         batch will feed more tokens than the dictionary holds, project every
-        dictionary entry once into a (V, 4H) table and look rows up instead.
+        dictionary entry once into a (V, 4H) table and look rows up instead (and
+        every aligned character's contribution into a second one).
         """
         zeros = [self.embed.weight.new_zeros(batch, self.lstm.hidden_size) for _ in range(self.lstm.num_layers)]
-        table = None
+        table = aligned_table = None
         if batch * steps > self.embed.num_embeddings:
             w_ih, _, b_ih, b_hh = layer_weights(self.lstm, 0)
             table = torch.addmm(b_ih + b_hh, self.embed.weight, w_ih.t())
-        return WritingState(zeros, list(zeros), table)
+            if self.align is not None:
+                aligned_table = self.align(self.embed.weight[: self.vocab_size]) @ w_ih.t()
+        return WritingState(zeros, list(zeros), table, aligned_table)
 
     @torch.no_grad()
-    def write_step(self, ids: torch.Tensor, state: WritingState) -> tuple[torch.Tensor, WritingState]:
-        """ids (B,) -> logits (B, V): one step of forward() in eval mode, without nn.LSTM's per-call set-up."""
+    def write_step(
+        self, ids: torch.Tensor, state: WritingState, aligned: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, WritingState]:
+        """ids (B,) -> logits (B, V): one step of forward() in eval mode, without nn.LSTM's per-call set-up.
+
+        `aligned` (B,): each poem's aligned character for this step (aligned_inputs), NO_ALIGNED where none;
+        a poet without the aligned input ignores it.
+        """
+        if self.align is None or aligned is None:
+            aligned = None
         hs, cs = [], []
         for layer, (h, c) in enumerate(zip(state.h, state.c)):
             w_ih, w_hh, b_ih, b_hh = layer_weights(self.lstm, layer)
             if layer == 0 and state.table is not None:
                 gates = state.table[ids]
+                if aligned is not None:
+                    has = (aligned != NO_ALIGNED)[:, None]
+                    gates = gates + state.aligned_table[aligned.clamp(min=0)] * has
             else:
-                x = self.embed(ids) if layer == 0 else x
+                if layer == 0:
+                    x = self.embed(ids)
+                    if aligned is not None:
+                        x = x + self.aligned_embedding(aligned)
                 gates = torch.addmm(b_ih + b_hh, x, w_ih.t())
             gates = gates.addmm_(h, w_hh.t())
             i, f, g, o = gates.chunk(4, 1)
@@ -170,4 +238,4 @@ class PoetLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self.head(x), WritingState(hs, cs, state.table)
+        return self.head(x), WritingState(hs, cs, state.table, state.aligned_table)

@@ -46,6 +46,7 @@ class ModelConfig:
     output: str = "full"  # full softmax, or adaptive (nn.AdaptiveLogSoftmaxWithLoss)
     shortlist: int = 2000  # adaptive: tokens in the head; the rarer ones share a tail
     patience: int | None = None  # this model's early-stopping patience in Tang epochs (None: train.patience)
+    aligned: bool = False  # a couplet's second line also reads the first line's character at its place (lstm.py)
 
     def __post_init__(self):
         choose("model implementation", self.impl, IMPLS)
@@ -55,6 +56,10 @@ class ModelConfig:
             raise TangshiError("the adaptive output layer has weights of its own: set tie: false with output: adaptive")
         if self.impl == "numpy" and (self.output != "full" or self.dictionary != "shared"):
             raise TangshiError("the NumPy LSTM is the report's: output: full, dictionary: shared")
+        if not isinstance(self.aligned, bool):
+            raise TangshiError(f"aligned must be true or false, not {self.aligned!r}")
+        if self.impl == "numpy" and self.aligned:
+            raise TangshiError("the NumPy LSTM is the report's: it reads the plain input (aligned: false)")
         if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 0):
             raise TangshiError(f"patience must be a whole number >= 0 or null, not {self.patience!r}")
         if self.shortlist < 1:
@@ -124,8 +129,13 @@ class TorchPoet:
         self.model.eval()
         return self.model.writing_state(batch, steps)
 
-    def step(self, x: torch.Tensor, state):
-        return self.model.write_step(x.to(self.device), state)
+    @property
+    def aligned(self) -> bool:
+        """Whether it reads the aligned character of a couplet's first line (the decoder then passes it to step)."""
+        return self.model.align is not None
+
+    def step(self, x: torch.Tensor, state, aligned: torch.Tensor | None = None):
+        return self.model.write_step(x.to(self.device), state, None if aligned is None else aligned.to(self.device))
 
     def weights(self) -> dict:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -160,7 +170,9 @@ class NumpyPoet:
         zeros = np.zeros((batch, self.lstm.hidden), self.lstm.params["W_h"].dtype)
         return zeros, zeros
 
-    def step(self, x: torch.Tensor, state):
+    aligned = False  # the report's plain input
+
+    def step(self, x: torch.Tensor, state, aligned: torch.Tensor | None = None):
         logits, h, c = self.lstm.step(x.cpu().numpy(), *state)
         return torch.from_numpy(logits), (h, c)
 
@@ -205,6 +217,7 @@ def build_poet(
     net = PoetLSTM(
         vocab_size, embed_dim, model.hidden, model.layers, model.dropout, model.impl,
         mode, embedding, forget_bias, model.tie, len(FORMS) if model.corpus == "forms" else 0, model.output, model.shortlist,
+        model.aligned,
     )
     poet = TorchPoet(net, device or torch.device("cpu"))
     poet.forms = FORMS if model.corpus == "forms" else (WULV,)  # the forms it writes

@@ -108,17 +108,19 @@ def zipf_ids(rng: np.random.Generator, vocab: int, shape: tuple[int, int]) -> np
 
 
 def poet_step(args, device: torch.device, peak: float) -> dict:
-    """One training step of the poet as it trains: its dictionary, its adaptive output layer, its dropout."""
+    """One training step of the poet as it trains: its dictionary, its adaptive output layer, its aligned input
+    (an E×E map more a token), its dropout."""
     E, H, V, B, T = args.embed, args.hidden, args.poet_vocab, args.batch, args.steps
     rng = np.random.default_rng(1)
     ids = zipf_ids(rng, V, (B, T + 1))
     embedding = rng.standard_normal((V, E)).astype(np.float32)
-    model = ModelConfig("torch", 1, H, 0.1, output="adaptive", shortlist=args.shortlist, dictionary="poet")
+    model = ModelConfig("torch", 1, H, 0.1, output="adaptive", shortlist=args.shortlist, dictionary="poet",
+                        aligned=True)
     train = TrainConfig(optimizer="rmsprop", lr=1e-4, embedding="finetune", device=str(device))
     trainer = build_trainer(model, train, embedding, 0, device)
     _, seconds = time_train_step(trainer, ids, args)
     tail_share = float((ids[:, 1:] >= max(1, min(args.shortlist, V // 2))).mean())
-    flops = model_flops_per_token(E, H, 1, 0) + adaptive_flops(H, V, args.shortlist, tail_share)
+    flops = model_flops_per_token(E, H, 1, 0) + adaptive_flops(H, V, args.shortlist, tail_share) + 6 * E * E
     out = {"vocab": V, "shortlist": args.shortlist, "tail_share": tail_share, "ms_per_step": seconds * 1e3,
            "tokens_per_s": B * T / seconds, "gflops": flops * B * T / seconds / 1e9, "of_peak": flops * B * T / seconds / peak}
     print(f"{'poet (adaptive)':17s} {seconds * 1e3:8.1f} ms/step  {B * T / seconds:9.0f} tok/s  {out['of_peak']:.0%} of SGEMM peak"

@@ -32,6 +32,7 @@ from ..judge.meter import (
     EITHER, LINE_TYPES, PING, ZE, ToneLexicon, classify_line, form_patterns, full_pattern, has_gu_ping, has_san_ping_wei,
     ping_rhyme_groups,
 )
+from ..models.lstm import NO_ALIGNED, aligned_source
 from ..params import choose
 
 MODES = ("none", "form", "meter")
@@ -333,9 +334,15 @@ def write_poems(
     if OOV_TOKEN in vocab.index:
         writable = torch.ones(1, len(vocab), dtype=torch.bool, device=device)
         writable[0, [vocab.index[OOV_TOKEN], vocab.bos]] = False
+    reads_aligned = getattr(poet, "aligned", False)
+    no_aligned = torch.full((B,), NO_ALIGNED, dtype=torch.long, device=device)
     with sync_check(device, forbid_sync):
         for k in range(steps):
-            logits, state = poet.step(x, state)
+            source = aligned_source(form.chars, k) if reads_aligned else None
+            if reads_aligned:  # the first line's character at this place, for a couplet's second line
+                logits, state = poet.step(x, state, no_aligned if source is None else out[:, source])
+            else:
+                logits, state = poet.step(x, state)
             logits = logits.to(device).float()
             allowed = writable
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
