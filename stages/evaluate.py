@@ -17,7 +17,7 @@ from tangshi.forms import WULV, with_start
 from tangshi.models.checkpoint import load_poet
 from tangshi.models.poet import all_token_nll
 from tangshi.params import load_params
-from tangshi.training.perplexity import build_fold, folded_token_nll, pooled_perplexities
+from tangshi.training.perplexity import build_fold, folded_token_nll, line_role_perplexities, pooled_perplexities
 
 # metric prefix -> encoded split; every dev poem of the normal set is a dev poem of the large set
 SPLITS = {"dev": "normal/dev", "large_dev": "large/dev"}
@@ -38,9 +38,15 @@ def main() -> None:
             return ids  # targets only: their `*` is never scored
         return with_start(ids, poet.start_id(form))  # `*`, or the form's token
 
-    def ppl(splits: list[tuple[str, object]], folded: bool = True) -> dict:
+    form_nlls = []  # each form's dev NLLs, for the line roles pooled over the forms
+
+    def ppl(splits: list[tuple[str, object]], folded: bool = True, by_line: bool = False) -> dict:
         sets = [load(s, f) for s, f in splits]
-        out = dict(zip(("ppl", "ppl_chars"), pooled_perplexities([all_token_nll(poet, ids) for ids in sets], sets, vocab)))
+        nlls = [all_token_nll(poet, ids) for ids in sets]
+        out = dict(zip(("ppl", "ppl_chars"), pooled_perplexities(nlls, sets, vocab)))
+        if by_line:  # characters of couplets' first and second lines apart: what the aligned input is for
+            out.update({f"{role}_lines_ppl": v for role, v in line_role_perplexities(nlls, [f for _, f in splits]).items()})
+            form_nlls.extend(zip(nlls, [f for _, f in splits]))
         if own and folded:  # the same poems as the shared dictionary writes them, scored through the fold
             targets = [load(s, f, "shared") for s, f in splits]
             nlls = [folded_token_nll(poet, ids, t, fold) for ids, t in zip(sets, targets)]
@@ -54,9 +60,11 @@ def main() -> None:
     if len(poet.forms) > 1:  # each form's Tang dev split
         metrics["forms"] = {}
         for form in poet.forms:
-            dev = ppl([(f"{form.folder}/dev", form)])
+            dev = ppl([(f"{form.folder}/dev", form)], by_line=True)
             poems = len(np.load(f"data/encoded/{form.folder}/dev.npy"))
             metrics["forms"][form.name] = {"dev_poems": poems, **{f"dev_{k}": v for k, v in dev.items()}}
+        pooled = line_role_perplexities(*zip(*form_nlls))  # every form's dev poems
+        metrics["forms_dev_lines_ppl"] = {role: round(v, 4) for role, v in pooled.items()}
     metrics.update(best_epoch=config["best_epoch"], epochs=config["epochs"], parameters=config["parameters"])
     write_json(f"metrics/eval/{variant}.json", metrics)
     print(f"evaluate@{variant}: {metrics}")

@@ -36,6 +36,33 @@ def pooled_perplexities(nlls: list[np.ndarray], sets: list[np.ndarray], vocab: V
     return exp_or_inf(nll.mean()), exp_or_inf(nll[mask].mean())
 
 
+LINE_ROLES = ("first", "second", "middle_second")  # couplets' first lines, second lines, a 律诗's lines 4 and 6
+
+
+def line_role_masks(form, tokens: int) -> dict[str, np.ndarray]:
+    """(tokens,) masks over the predicted positions of a poem of `form` (position k: the poem's token k):
+    the characters of its couplets' first lines, of their second lines, and of a 律诗's middle couplets'
+    second lines (where 对仗 lives; none in a 绝句)."""
+    k = np.arange(tokens)
+    line, col = np.divmod(k, form.chars + 1)
+    char = (col < form.chars) & (line < form.lines)
+    masks = {"first": char & (line % 2 == 0), "second": char & (line % 2 == 1)}
+    masks["middle_second"] = char & np.isin(line, (3, 5)) if form.lines == 8 else np.zeros(tokens, dtype=bool)
+    return masks
+
+
+def line_role_perplexities(nlls: list[np.ndarray], forms: list) -> dict[str, float]:
+    """Character perplexity of each line role (LINE_ROLES) over (N, T) NLLs of poems of the given forms, pooled;
+    a role no poem has is left out."""
+    out = {}
+    for role in LINE_ROLES:
+        picked = [nll[:, line_role_masks(form, nll.shape[1])[role]].reshape(-1) for nll, form in zip(nlls, forms)]
+        picked = np.concatenate(picked)
+        if picked.size:
+            out[role] = exp_or_inf(picked.mean())
+    return out
+
+
 def exp_or_inf(mean_nll: float) -> float:
     mean_nll = float(mean_nll)
     return math.exp(mean_nll) if mean_nll < 700 else math.inf
