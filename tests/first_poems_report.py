@@ -1,0 +1,68 @@
+"""The README's lead poems: the first poems a pipeline run wrote, unedited, with the judge's verdict and 对仗.
+
+    python tests/first_poems_report.py            # from the repo root, after `dvc repro`
+
+From samples/poet.txt, set "meter · best of 4" (sample.best_of): the first 五律
+written for each start character of params.yaml, then the first poem of each
+other form. Each poem is followed by the judge's verdict and pattern, and for a
+律诗 each couplet's 对仗 score (✓ where it is parallel), as README.md shows them.
+Nothing is chosen: the first poem of each batch is printed, whatever it is.
+"""
+
+import sys
+
+sys.path.insert(0, "src")
+from tangshi.app.defaults import PATHS  # noqa: E402
+from tangshi.forms import BY_NAME, FORMS  # noqa: E402
+from tangshi.judge.meter import ToneLexicon, judge  # noqa: E402
+from tangshi.judge.parallel import ParallelModel  # noqa: E402
+from tangshi.params import load_params  # noqa: E402
+
+
+def sets(path: str) -> dict[tuple[str, str], list[str]]:
+    """(form name, set heading) -> the poems of that set, in the order they were written."""
+    out, form, heading = {}, None, None
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("# ") and "(" in line:
+            form = line[2:].split(" ")[0]
+        elif line.startswith("## "):
+            heading = line[3:].strip()
+            out[form, heading] = []
+        elif line.startswith("*") and heading:
+            out[form, heading].append(line[1:].split("$")[0])
+    return out
+
+
+def show(poem: str, lexicon: ToneLexicon, parallel: ParallelModel) -> str:
+    j = judge(poem, lexicon, form=BY_NAME[FORM_OF[len(poem)]])
+    half = len(poem) // 2 if len(poem) > 40 else len(poem)
+    text = poem[:half] + ("\n" + poem[half:] if half < len(poem) else "")
+    verdict = "✓ 格律" if j.meter_valid else "✗ " + ", ".join(j.failed())
+    out = f"{text}   {verdict}  [{j.pattern or '—'} · {j.rhyme_group or '—'}]"
+    if len(poem) > 40:
+        marks = " · ".join(f"{c['lines'][0]}–{c['lines'][1]} {c['score']:.2f}{' ✓' if c['parallel'] else ''}"
+                           for c in parallel.couplets(poem))
+        out += f"\n    对仗 {marks}"
+    return out
+
+
+FORM_OF = {f.lines * (f.chars + 1): f.name for f in FORMS}
+
+
+def main() -> None:
+    params = load_params()
+    best_of = params["sample"]["best_of"]
+    starts, per_start = params["sample"]["starts"], params["sample"]["per_start"]
+    lexicon = ToneLexicon.load(PATHS["tones"])
+    parallel = ParallelModel.load(PATHS["parallel"])
+    written = sets("samples/poet.txt")
+    heading = f"meter · best of {best_of}"
+    wulv = written["五律", heading]
+    print("\n\n".join(show(wulv[i * per_start], lexicon, parallel) for i in range(len(starts))))
+    for form in FORMS:
+        if form.name != "五律":
+            print(f"\n{form.name}\n{show(written[form.name, heading][0], lexicon, parallel)}")
+
+
+if __name__ == "__main__":
+    main()
