@@ -25,3 +25,4 @@ def test_bench_runs_at_toy_shapes(tmp_path):
     shares = [r["of_peak"] for r in report["train_step"].values()] + [poet["of_peak"]]
     assert all(0 < s < 1 for s in shares), shares
     assert report["ratios"]["poet_of_peak"] == pytest.approx(poet["of_peak"])
+    assert report["ratios"]["poet_aligned_over_plain"] == pytest.approx(poet["ms_per_step"] / poet["ms_per_step_plain_input"])
