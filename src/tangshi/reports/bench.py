@@ -116,11 +116,19 @@ def poet_step(args, device: torch.device, peak: float) -> dict:
     ids[:, 6::12], ids[:, 12::12] = 2, 3  # lines of five characters: `，` and `。` in turn, so second lines align
     embedding = rng.standard_normal((V, E)).astype(np.float32)
     train = TrainConfig(optimizer="rmsprop", lr=1e-4, embedding="finetune", device=str(device))
-    seconds = {}
-    for aligned in (False, True):
-        model = ModelConfig("torch", 1, H, 0.1, output="adaptive", shortlist=args.shortlist, dictionary="poet",
-                            aligned=aligned)
-        _, seconds[aligned] = time_train_step(build_trainer(model, train, embedding, 0, device), ids, args)
+    trainers = {
+        aligned: build_trainer(ModelConfig("torch", 1, H, 0.1, output="adaptive", shortlist=args.shortlist,
+                                           dictionary="poet", aligned=aligned), train, embedding, 0, device)
+        for aligned in (False, True)
+    }
+    runs = {aligned: [] for aligned in trainers}
+    for _ in range(args.warmup):
+        for trainer in trainers.values():
+            trainer.train_step(ids)
+    for _ in range(args.repeats):  # in turn, so that a machine's drift lands on both alike
+        for aligned, trainer in trainers.items():
+            runs[aligned] += timed_runs(lambda: trainer.train_step(ids), 1, 0, device)
+    seconds = {aligned: statistics.median(r) for aligned, r in runs.items()}
     tail_share = float((ids[:, 1:] >= max(1, min(args.shortlist, V // 2))).mean())
     flops = model_flops_per_token(E, H, 1, 0) + adaptive_flops(H, V, args.shortlist, tail_share) + 6 * E * E
     step = seconds[True]
