@@ -75,7 +75,7 @@ def repo(tmp_path_factory) -> Path:
 
 def test_every_stage_ran_and_wrote_its_outputs(repo):
     ran = stages_run((repo / "first_run.log").read_text())
-    data_stages = ["fetch", "corpus", "pretrain", "vocab", "verse", "embed"]
+    data_stages = ["fetch", "corpus", "pretrain", "vocab", "verse", "titles", "embed"]
     assert sorted(s for s in ran if s in data_stages) == sorted(data_stages)
     corpus = json.loads((repo / "metrics/corpus.json").read_text())
     assert corpus["kept"] == corpus["regulated_unique"] - corpus["near_duplicates_removed"] and corpus["poems_read"] == 574
@@ -98,6 +98,16 @@ def test_every_stage_ran_and_wrote_its_outputs(repo):
     assert verse["poems"] == len(poems) > corpus["large"]["train"] and verse["removed_for_dev_overlap"] >= corpus["large"]["dev"]
     dev = set((repo / "data/corpus/large/dev.txt").read_text(encoding="utf-8").splitlines())
     assert not dev & set(poems) and np.load(repo / "data/verse/offsets.npy")[-1] == verse["tokens"]
+    titles = json.loads((repo / "metrics/titles.json").read_text())  # a title and an author beside every poem
+    for name in ("large/train", "qilv/dev", "normal/dev"):
+        tsv = (repo / f"data/titles/{name}.tsv").read_text(encoding="utf-8").splitlines()
+        txt = (repo / f"data/corpus/{name}.txt").read_text(encoding="utf-8").splitlines()
+        assert len(tsv) == len(txt) == titles["corpus"][name]["poems"] and all(line.count("\t") == 1 for line in tsv)
+        assert titles["corpus"][name]["titled"] == len(txt) and 0 < titles["corpus"][name]["poets"] <= len(txt)
+    assert len((repo / "data/titles/verse.tsv").read_text(encoding="utf-8").splitlines()) == titles["verse"]["poems"] == verse["poems"]
+    assert titles["poet_text"]["poems"] == verse["poems"] + sum(titles["corpus"][f"{f}/train"]["poems"] for f in ("wujue", "qijue", "large", "qilv"))
+    top = next(iter(titles["poet_text"]["top"].values()))
+    assert titles["poet_text"]["at_least_20"] >= 1 and top >= 20
     poet = vocab["poet"]  # the poet's own dictionary: every character of its training text seen twice, and <oov>
     assert poet["size"] > vocab["size"] and poet["oov_rate_dev"] < vocab["oov_rate_dev"] and poet["oov_rate_verse"] < vocab["oov_rate_verse"]
     assert poet["oov_rate_own_text"] < 0.05 and json.loads((repo / "data/poet_vocab.json").read_text())["tokens"][-1] == "<oov>"
