@@ -1,11 +1,11 @@
 """Whether a poem is about its title, told from the text alone: the ceiling of issue 21's subject measure.
 
-    python tests/subject_ceiling_report.py        # from the repo root, after `dvc repro corpus`
+    python tests/subject_ceiling_report.py        # from the repo root, after `dvc repro titles`
 
 A title says what a poem is about (送友人, 秋夜寄丘员外, 登岳阳楼); most of its
 characters are names and occasions, but some carry the subject: 送, 秋, 夜,
-寺, 登. From the train-split poems of the four Tang forms (titles from their
-source records), for each of the KEYWORDS commonest title characters (numbers
+寺, 登. From the train-split poems of the four Tang forms (titles beside them
+in data/titles/), for each of the KEYWORDS commonest title characters (numbers
 and 首 left out: they count poems, they name no subject) a Bernoulli naive Bayes
 log-likelihood ratio of a poem's set of characters, the poems whose title has
 that character against all poems. A title scores a poem by the mean ratio of
@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, "src")
-from tangshi.data.corpus import is_cjk, load_json_folder, to_simplified  # noqa: E402
+from tangshi.data.corpus import is_cjk, read_poems  # noqa: E402
+from tangshi.data.titles import from_tsv  # noqa: E402
 from tangshi.forms import FORMS  # noqa: E402
 
 KEYWORDS = 300  # title characters the measure knows
@@ -33,19 +34,17 @@ NOT_SUBJECTS = set("一二三四五六七八九十百千首")  # they count a ti
 SMOOTHING = 1.0
 
 
-def titled(split: str, titles: dict[str, str]) -> list[tuple[str, str]]:
+def titled(split: str) -> list[tuple[str, str]]:
+    """(title, poem) of every poem of `split` (train or dev) of the four forms' Tang sets."""
     out = []
     for form in FORMS:
-        folder = Path("data/corpus") / form.folder
-        ids = (folder / f"{split}.ids").read_text(encoding="utf-8").split()
-        poems = (folder / f"{split}.txt").read_text(encoding="utf-8").split()
-        out += [(titles.get(i, ""), p) for i, p in zip(ids, poems)]
+        metas = from_tsv(Path(f"data/titles/{form.folder}/{split}.tsv").read_text(encoding="utf-8"))
+        out += [(m.title, p) for m, p in zip(metas, read_poems(f"data/corpus/{form.folder}/{split}.txt"), strict=True)]
     return out
 
 
 def main() -> None:
-    titles = {r["id"]: to_simplified(r.get("title") or "") for r in load_json_folder("data/raw/tang")}
-    train, dev = titled("train", titles), titled("dev", titles)
+    train, dev = titled("train"), titled("dev")
     counts = Counter(c for t, _ in train for c in set(t) if is_cjk(c) and c not in NOT_SUBJECTS)
     keywords = [c for c, _ in counts.most_common(KEYWORDS)]
     k_index = {c: i for i, c in enumerate(keywords)}
@@ -82,7 +81,7 @@ def main() -> None:
         ranks.append(1 + sum(scores[i, j] > scores[i, i] for j in others))
     ranks = np.array(ranks)
     print(f"{len(keywords)} title keywords from {len(train)} train poems; {len(dev)} dev poems with one in their title "
-          f"(of {len(titled('dev', titles))})")
+          f"(of {len(titled('dev'))})")
     print(f"true title first among {DISTRACTORS + 1}: {np.mean(ranks == 1):.3f} (chance {1 / (DISTRACTORS + 1):.3f}); "
           f"mean reciprocal rank {np.mean(1 / ranks):.3f} (chance {np.mean(1 / np.arange(1, DISTRACTORS + 2)):.3f})")
     print("commonest keywords: " + " ".join(keywords[:40]))

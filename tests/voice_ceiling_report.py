@@ -1,9 +1,9 @@
 """How well a poet's voice can be told from the text alone: the ceiling of issue 21's voice measure.
 
-    python tests/voice_ceiling_report.py          # from the repo root, after `dvc repro corpus`
+    python tests/voice_ceiling_report.py          # from the repo root, after `dvc repro titles`
 
-Every Tang regulated poem of the corpus keeps its source record's id
-(data/corpus/<form>/<split>.ids); the record gives its author. An author
+Every Tang regulated poem has its author beside it (data/titles/, the titles
+stage). An author
 classifier — scikit-learn, TF-IDF of character 1- and 2-grams, logistic
 regression — learns from the train-split poems (all four forms) of the poets
 whose voices issue 21 samples, and is scored on their dev-split poems, which
@@ -26,28 +26,24 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
-from tangshi.data.corpus import load_json_folder, to_simplified  # noqa: E402
+from tangshi.data.corpus import read_poems  # noqa: E402
+from tangshi.data.titles import from_tsv  # noqa: E402
 from tangshi.forms import FORMS  # noqa: E402
 
 POETS = ("杜甫", "李白", "王维", "白居易", "李商隐", "杜牧")  # clearly different voices (issue 21)
 
 
-def authored(split: str, authors: dict[str, str]) -> list[tuple[str, str]]:
+def authored(split: str) -> list[tuple[str, str]]:
     """(author, poem) of every poem of `split` (train or dev) of the four forms' Tang sets."""
     out = []
     for form in FORMS:
-        folder = Path("data/corpus") / form.folder
-        ids = (folder / f"{split}.ids").read_text(encoding="utf-8").split()
-        poems = (folder / f"{split}.txt").read_text(encoding="utf-8").split()
-        if len(ids) != len(poems):
-            raise SystemExit(f"{folder}: {len(ids)} ids for {len(poems)} poems")
-        out += [(authors.get(i, ""), p) for i, p in zip(ids, poems)]
+        metas = from_tsv(Path(f"data/titles/{form.folder}/{split}.tsv").read_text(encoding="utf-8"))
+        out += [(m.author, p) for m, p in zip(metas, read_poems(f"data/corpus/{form.folder}/{split}.txt"), strict=True)]
     return out
 
 
 def main() -> None:
-    authors = {r["id"]: to_simplified(r.get("author") or "") for r in load_json_folder("data/raw/tang")}
-    train, dev = authored("train", authors), authored("dev", authors)
+    train, dev = authored("train"), authored("dev")
     counts = Counter(a for a, _ in train if a)
     print(f"train split: {len(train)} poems by {len(counts)} poets; "
           + ", ".join(f"{sum(n >= k for n in counts.values())} with >= {k}" for k in (20, 50, 100)))
