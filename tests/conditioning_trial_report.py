@@ -26,7 +26,6 @@ poems (printed by those two reports).
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -39,8 +38,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from tangshi.data.batching import PAD  # noqa: E402
-from tangshi.data.corpus import read_poems  # noqa: E402
-from tangshi.data.titles import from_tsv  # noqa: E402
+from tangshi.data.titles import read_titled  # noqa: E402
 from tangshi.data.vocab import EOS, Vocab  # noqa: E402
 from tangshi.forms import BY_NAME, FORMS, form_index  # noqa: E402
 from tangshi.models.lstm import PoetLSTM, WritingState  # noqa: E402
@@ -54,14 +52,9 @@ TITLES = 200
 SEED = 42
 
 
-def load(split: str, vocab: Vocab) -> list[tuple[str, str, str, str]]:
+def load(split: str) -> list[tuple[str, str, str, str]]:
     """(form name, title, author, poem) of every poem of the four forms' `split`."""
-    out = []
-    for form in FORMS:
-        metas = from_tsv(Path(f"data/titles/{form.folder}/{split}.tsv").read_text(encoding="utf-8"))
-        poems = read_poems(f"data/corpus/{form.folder}/{split}.txt")
-        out += [(form.name, m.title, m.author, p) for m, p in zip(metas, poems, strict=True)]
-    return out
+    return [(form.name, m.title, m.author, p) for form in FORMS for m, p in read_titled(form.folder, split)]
 
 
 class Prefixes:
@@ -134,7 +127,7 @@ def main(epochs: int) -> None:
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     vocab = Vocab.load("data/poet_vocab.json")
-    train, dev = load("train", vocab), load("dev", vocab)
+    train, dev = load("train"), load("dev")
     authors = Counter(a for _, _, a, _ in train if a)
     poets = sorted(a for a, n in authors.items() if n >= POETS_MIN)
     pre = Prefixes(vocab, poets)

@@ -19,13 +19,12 @@ title can reach. Chance is 1/(DISTRACTORS+1).
 import random
 import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, "src")
-from tangshi.data.corpus import is_cjk, read_poems  # noqa: E402
-from tangshi.data.titles import from_tsv  # noqa: E402
+from tangshi.data.corpus import is_cjk  # noqa: E402
+from tangshi.data.titles import read_titled  # noqa: E402
 from tangshi.forms import FORMS  # noqa: E402
 
 KEYWORDS = 300  # title characters the measure knows
@@ -36,11 +35,7 @@ SMOOTHING = 1.0
 
 def titled(split: str) -> list[tuple[str, str]]:
     """(title, poem) of every poem of `split` (train or dev) of the four forms' Tang sets."""
-    out = []
-    for form in FORMS:
-        metas = from_tsv(Path(f"data/titles/{form.folder}/{split}.tsv").read_text(encoding="utf-8"))
-        out += [(m.title, p) for m, p in zip(metas, read_poems(f"data/corpus/{form.folder}/{split}.txt"), strict=True)]
-    return out
+    return [(m.title, p) for form in FORMS for m, p in read_titled(form.folder, split)]
 
 
 class TitleScorer:

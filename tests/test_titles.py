@@ -43,3 +43,19 @@ def test_counts_and_poets_over_thresholds():
     metas = [Meta("春望", "杜甫")] * 3 + [Meta("", "李白"), Meta("无题", "")]
     assert counts(metas) == {"poems": 5, "titled": 4, "authored": 4, "poets": 2}
     assert poets_with(metas, (1, 2, 3, 4)) == {"at_least_1": 2, "at_least_2": 1, "at_least_3": 1, "at_least_4": 0}
+
+
+def test_read_titled_pairs_each_poem_with_its_line_and_refuses_a_mismatch(tmp_path, monkeypatch):
+    from tangshi.data.titles import read_titled
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data/corpus/qilv").mkdir(parents=True)
+    (tmp_path / "data/titles/qilv").mkdir(parents=True)
+    (tmp_path / "data/corpus/qilv/dev.txt").write_text("甲\n乙\n", encoding="utf-8")
+    with pytest.raises(TangshiError, match="dvc repro titles"):
+        read_titled("qilv", "dev")
+    (tmp_path / "data/titles/qilv/dev.tsv").write_text("登高\t杜甫\n", encoding="utf-8")
+    with pytest.raises(TangshiError, match="1 lines for 2 poems"):
+        read_titled("qilv", "dev")
+    (tmp_path / "data/titles/qilv/dev.tsv").write_text("登高\t杜甫\n\t\n", encoding="utf-8")
+    assert read_titled("qilv", "dev") == [(Meta("登高", "杜甫"), "甲"), (Meta("", ""), "乙")]

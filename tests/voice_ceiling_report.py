@@ -17,7 +17,6 @@ threshold of issue 21 is a param).
 
 import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
@@ -26,8 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
-from tangshi.data.corpus import read_poems  # noqa: E402
-from tangshi.data.titles import from_tsv  # noqa: E402
+from tangshi.data.titles import read_titled  # noqa: E402
 from tangshi.forms import FORMS  # noqa: E402
 
 POETS = ("杜甫", "李白", "王维", "白居易", "李商隐", "杜牧")  # clearly different voices (issue 21)
@@ -35,11 +33,7 @@ POETS = ("杜甫", "李白", "王维", "白居易", "李商隐", "杜牧")  # cl
 
 def authored(split: str) -> list[tuple[str, str]]:
     """(author, poem) of every poem of `split` (train or dev) of the four forms' Tang sets."""
-    out = []
-    for form in FORMS:
-        metas = from_tsv(Path(f"data/titles/{form.folder}/{split}.tsv").read_text(encoding="utf-8"))
-        out += [(m.author, p) for m, p in zip(metas, read_poems(f"data/corpus/{form.folder}/{split}.txt"), strict=True)]
-    return out
+    return [(m.author, p) for form in FORMS for m, p in read_titled(form.folder, split)]
 
 
 def main() -> None:

@@ -13,10 +13,11 @@ the voice and subject measures, and never cross a split.
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 from ..errors import TangshiError
-from .corpus import poem_text, to_simplified
+from .corpus import poem_text, read_poems, to_simplified
 
 UNKNOWN = ""  # a record with no author or no title: kept, counted
 
@@ -73,6 +74,19 @@ def from_tsv(text: str) -> list[Meta]:
             raise TangshiError(f"line {n} of a titles file is not `title<TAB>author`: run `dvc repro titles`")
         out.append(Meta(*parts))
     return out
+
+
+def read_titled(folder: str, split: str) -> list[tuple[Meta, str]]:
+    """(title and author, poem) of every poem of data/corpus/<folder>/<split>.txt, as the titles stage wrote them."""
+    path = Path("data/titles") / folder / f"{split}.tsv"
+    try:
+        metas = from_tsv(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TangshiError(f"{path} not found: run `dvc repro titles`")
+    poems = read_poems(Path("data/corpus") / folder / f"{split}.txt")
+    if len(metas) != len(poems):
+        raise TangshiError(f"{path} has {len(metas)} lines for {len(poems)} poems: run `dvc repro titles`")
+    return list(zip(metas, poems))
 
 
 def counts(metas: list[Meta]) -> dict:
