@@ -1,15 +1,21 @@
 """A trial for issue 21, outside the pipeline: does a poet told a title and a poet write to them, by the two measures?
 
-    python tests/conditioning_trial_report.py [EPOCHS]      # from the repo root, after `dvc repro titles`
+    python tests/conditioning_trial_report.py [EPOCHS] [prefix|vector]   # from the repo root, after `dvc repro titles`
 
 A 1×512 LSTM on the poet's dictionary, adaptive softmax, from the poet's
 pretrained vectors, trained EPOCHS (default 2) epochs on the four forms' Tang
-train splits alone (no verse, no aligned input: a trial, not the poet). Each
-poem is read after a prefix that is read and never scored: its form's token,
-its poet's token (the POETS_MIN poets with that many train poems; the rest,
-and a blanked poet, one "any poet" token), the characters of its title in the
-dictionary (at most TITLE_CHARS; none when blanked) and a separator. Each of
-poet and title is blanked in BLANK of the training poems, independently.
+train splits alone (no verse, no aligned input: a trial, not the poet), told
+each poem's poet (the POETS_MIN poets with that many train poems; the rest,
+and a blanked poet, one "any poet") and the characters of its title in the
+dictionary (at most TITLE_CHARS; none when blanked) one of two ways:
+
+- prefix: the poem is read after its form's token, its poet's token, its
+  title's characters and a separator, read and never scored;
+- vector: the poem starts with its form's token as the poet's do, and every
+  step's input also carries a condition vector, a learned map of the poet's
+  own 64-wide embedding and the mean embedding of the title's characters.
+
+Each of poet and title is blanked in BLANK of the training poems, independently.
 
 Printed: dev PP of the poem tokens of the four forms' dev splits told
 nothing, the poet, the title, both (`own dictionary`); then 五律 written for
@@ -41,6 +47,7 @@ from tangshi.data.batching import PAD  # noqa: E402
 from tangshi.data.titles import read_titled  # noqa: E402
 from tangshi.data.vocab import EOS, Vocab  # noqa: E402
 from tangshi.forms import BY_NAME, FORMS, form_index  # noqa: E402
+from tangshi.models.cell import layer_weights  # noqa: E402
 from tangshi.models.lstm import PoetLSTM, WritingState  # noqa: E402
 from tangshi.writing.decode import filter_logits  # noqa: E402
 
@@ -85,79 +92,150 @@ def batch(rows: list[tuple[list[int], list[int]]]) -> tuple[torch.Tensor, torch.
     return x, y
 
 
-def poem_nll(model, rows) -> tuple[float, int]:
-    model.eval()
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for i in range(0, len(rows), 256):
-            x, y = batch(rows[i : i + 256])
-            nll, _ = model(x, targets=y)
-            total += float(nll.sum())
-            count += int((y != PAD).sum())
-    return total, count
-
-
-@torch.no_grad()
-def write(model, vocab: Vocab, prefixes: list[list[int]], form, gen: torch.Generator) -> list[str]:
-    """One poem per prefix, the form's punctuation forced, temperature 0.8, top-p 0.95."""
-    model.eval()
-    hs, cs = [], []  # each prefix read on its own: they differ in length
-    for p in prefixes:
-        _, (h, c) = model.lstm(model.embed(torch.tensor(p)[:, None]))
-        hs.append(h)
-        cs.append(c)
-    state = WritingState([torch.cat(hs, 1)[0]], [torch.cat(cs, 1)[0]], None)
-    x = None  # the first step reads the state the prefix left
+def sample(logits, state, step, vocab: Vocab, form, gen: torch.Generator) -> list[str]:
+    """Poems of `form` from the first step's logits and a step function, punctuation forced, temperature 0.8,
+    top-p 0.95."""
     chars = torch.zeros(len(vocab), dtype=torch.bool)
     chars[vocab.char_ids] = True
     out = []
     for k in range(form.tokens):
-        logits, state = model.write_step(x, state) if k else (model.head(state.h[0]), state)
+        if k:
+            logits, state = step(nxt, state)
         col = k % (form.chars + 1)
         allowed = chars if col < form.chars else torch.nn.functional.one_hot(
             torch.tensor(vocab.index["，" if (k // (form.chars + 1)) % 2 == 0 else "。"]), len(vocab)).bool()
         scores = filter_logits((logits.float() / 0.8).masked_fill(~allowed, -torch.inf), 0, 0.95)
         nxt = torch.multinomial(torch.softmax(scores, -1), 1, generator=gen).squeeze(1)
         out.append(nxt)
-        x = nxt
     return ["".join(vocab.tokens[i] for i in row) for row in torch.stack(out, 1).tolist()]
 
 
-def main(epochs: int) -> None:
+class PrefixTrial:
+    """The condition as a prefix read before the poem."""
+
+    def __init__(self, vocab: Vocab, poets: list[str]):
+        self.pre = Prefixes(vocab, poets)
+        self.vocab = vocab
+        self.model = PoetLSTM(len(vocab), 300, 512, 1, 0.1, "torch", "finetune", np.load("data/poet_embedding.npy"), 1.0,
+                              False, self.pre.rows, "adaptive", 2000)
+
+    def nll(self, requests, poems: list[list[int]]) -> tuple[torch.Tensor, int]:
+        x, y = batch([(self.pre.ids(*r), p) for r, p in zip(requests, poems)])
+        nll, _ = self.model(x, targets=y)
+        return nll.sum(), int((y != PAD).sum())
+
+    @torch.no_grad()
+    def write(self, requests, form, gen) -> list[str]:
+        m = self.model.eval()
+        hs, cs = [], []  # each prefix read on its own: they differ in length
+        for r in requests:
+            _, (h, c) = m.lstm(m.embed(torch.tensor(self.pre.ids(*r))[:, None]))
+            hs.append(h)
+            cs.append(c)
+        state = WritingState([torch.cat(hs, 1)[0]], [torch.cat(cs, 1)[0]], None)
+        return sample(m.head(state.h[0]), state, m.write_step, self.vocab, form, gen)
+
+
+class VectorTrial(torch.nn.Module):
+    """The condition as a vector beside every step's input."""
+
+    POET_DIM = 64
+
+    def __init__(self, vocab: Vocab, poets: list[str]):
+        super().__init__()
+        self.vocab, self.poets = vocab, {p: i for i, p in enumerate(poets)}
+        self.chars = set(vocab.char_ids)
+        self.model = PoetLSTM(len(vocab), 300, 512, 1, 0.1, "torch", "finetune", np.load("data/poet_embedding.npy"), 1.0,
+                              False, len(FORMS), "adaptive", 2000)
+        self.poet_embed = torch.nn.Embedding(len(poets) + 1, self.POET_DIM)  # the last row: any poet
+        self.cond = torch.nn.Linear(self.POET_DIM + 300, 300)
+
+    def condition(self, requests) -> torch.Tensor:
+        poets = torch.tensor([self.poets.get(a, len(self.poets)) for _, _, a in requests])
+        titles = [[self.vocab.index[c] for c in (t or "") if self.vocab.index.get(c) in self.chars][:TITLE_CHARS]
+                  for _, t, _ in requests]
+        width = max(1, max(map(len, titles)))
+        ids = torch.tensor([t + [0] * (width - len(t)) for t in titles])
+        mask = torch.tensor([[1.0] * len(t) + [0.0] * (width - len(t)) for t in titles])
+        pooled = (self.model.embed(ids) * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+        return self.cond(torch.cat([self.poet_embed(poets), pooled], -1))  # (B, E)
+
+    def nll(self, requests, poems: list[list[int]]) -> tuple[torch.Tensor, int]:
+        m = self.model
+        rows = [[m.vocab_size + form_index(BY_NAME[r[0]])] + p for r, p in zip(requests, poems)]
+        T = max(map(len, rows)) - 1
+        x = torch.zeros(T, len(rows), dtype=torch.long)
+        y = torch.full((T, len(rows)), PAD, dtype=torch.long)
+        for b, row in enumerate(rows):
+            x[: len(row) - 1, b] = torch.tensor(row[:-1])
+            y[: len(row) - 1, b] = torch.tensor(row[1:])
+        inputs = m.embed(x) + self.condition(requests)[None]
+        out, _ = m.lstm(m.drop(inputs))
+        return m.nll(out, y).sum(), int((y != PAD).sum())
+
+    @torch.no_grad()
+    def write(self, requests, form, gen) -> list[str]:
+        self.eval()
+        m, cond = self.model, self.condition(requests)
+        w_ih, w_hh, b_ih, b_hh = layer_weights(m.lstm, 0)
+
+        def step(ids, state):
+            gates = torch.addmm(b_ih + b_hh, m.embed(ids) + cond, w_ih.t()).addmm_(state.h[0], w_hh.t())
+            i, f, g, o = gates.chunk(4, 1)
+            c = torch.sigmoid(f) * state.c[0] + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            return m.head(h), WritingState([h], [c], None)
+
+        zeros = torch.zeros(len(requests), m.lstm.hidden_size)
+        logits, state = step(torch.full((len(requests),), m.vocab_size + form_index(form)), WritingState([zeros], [zeros], None))
+        return sample(logits, state, step, self.vocab, form, gen)
+
+
+TRIALS = {"prefix": PrefixTrial, "vector": VectorTrial}
+
+
+def main(epochs: int, way: str) -> None:
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     vocab = Vocab.load("data/poet_vocab.json")
     train, dev = load("train"), load("dev")
     authors = Counter(a for _, _, a, _ in train if a)
     poets = sorted(a for a, n in authors.items() if n >= POETS_MIN)
-    pre = Prefixes(vocab, poets)
+    trial = TRIALS[way](vocab, poets)
+    params = [p for p in (trial.parameters() if isinstance(trial, torch.nn.Module) else trial.model.parameters())
+              if p.requires_grad]
     poem_ids = lambda p: [vocab.char_id(c) for c in p] + [vocab.index[EOS]]  # noqa: E731
-    model = PoetLSTM(len(vocab), 300, 512, 1, 0.1, "torch", "finetune", np.load("data/poet_embedding.npy"), 1.0, False,
-                     pre.rows, "adaptive", 2000)
-    opt = torch.optim.RMSprop([p for p in model.parameters() if p.requires_grad], lr=0.002)
+    opt = torch.optim.RMSprop(params, lr=0.002)
     encoded = [(f, t, a, poem_ids(p)) for f, t, a, p in train]
     start = time.time()
     for epoch in range(epochs):
-        model.train()
+        trial.model.train()
+        if isinstance(trial, torch.nn.Module):
+            trial.train()
         order = rng.permutation(len(encoded))
         for i in range(0, len(order), 64):
-            rows = []
-            for j in order[i : i + 64]:
-                f, t, a, ids = encoded[j]
-                rows.append((pre.ids(f, None if rng.random() < BLANK else t, None if rng.random() < BLANK else a), ids))
-            x, y = batch(rows)
-            nll, _ = model(x, targets=y)
-            loss = nll.sum() / (y != PAD).sum()
+            rows = [encoded[j] for j in order[i : i + 64]]
+            requests = [(f, None if rng.random() < BLANK else t, None if rng.random() < BLANK else a) for f, t, a, _ in rows]
+            total, count = trial.nll(requests, [ids for *_, ids in rows])
+            loss = total / count
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
             opt.step()
         print(f"epoch {epoch + 1}: loss {loss.item():.3f}  {time.time() - start:.0f} s", flush=True)
 
-    print("\ndev PP of the poem tokens, four forms' dev splits (own dictionary):")
+    print(f"\n{way}: dev PP of the poem tokens, four forms' dev splits (own dictionary):")
+    trial.model.eval()
+    if isinstance(trial, torch.nn.Module):
+        trial.eval()
     for told, (use_title, use_poet) in {"nothing": (0, 0), "the poet": (0, 1), "the title": (1, 0), "both": (1, 1)}.items():
-        rows = [(pre.ids(f, t if use_title else None, a if use_poet else None), poem_ids(p)) for f, t, a, p in dev]
-        total, count = poem_nll(model, rows)
+        total, count = 0.0, 0
+        with torch.no_grad():
+            for i in range(0, len(dev), 256):
+                part = dev[i : i + 256]
+                n, c = trial.nll([(f, t if use_title else None, a if use_poet else None) for f, t, a, _ in part],
+                                 [poem_ids(p) for *_, p in part])
+                total, count = total + float(n), count + c
         print(f"  told {told:9s} {np.exp(total / count):.2f}")
 
     gen = torch.Generator().manual_seed(SEED)
@@ -168,11 +246,11 @@ def main(epochs: int) -> None:
     clf = LogisticRegression(max_iter=2000, C=10.0, class_weight="balanced")
     clf.fit(vectorizer.fit_transform([p for _, p in vtrain]), [a for a, _ in vtrain])
     print("\nvoice: share of 五律 written as each poet that the classifier gives to that poet (and written as nobody):")
-    anyone = write(model, vocab, [pre.ids("五律", None, None)] * (PER_POET * len(voice.POETS)), form, gen)
+    anyone = trial.write([("五律", None, None)] * (PER_POET * len(voice.POETS)), form, gen)
     base = Counter(clf.predict(vectorizer.transform(anyone)))
     recalls = []
     for poet in voice.POETS:
-        poems = write(model, vocab, [pre.ids("五律", None, poet)] * PER_POET, form, gen)
+        poems = trial.write([("五律", None, poet)] * PER_POET, form, gen)
         share = float(np.mean(clf.predict(vectorizer.transform(poems)) == poet))
         recalls.append(share)
         print(f"  {poet}: {share:.3f}  (poems written as nobody given to {poet}: {base[poet] / len(anyone):.3f}); first: {poems[0]}")
@@ -184,7 +262,7 @@ def main(epochs: int) -> None:
     scorer = subject.TitleScorer([(t, p) for _, t, _, p in train])
     picks = [titled[i] for i in np.random.default_rng(SEED).permutation(len(titled)) if scorer.has_keyword(titled[i][0])][:TITLES]
     for label, use in (("with the title", True), ("without it", False)):
-        poems = write(model, vocab, [pre.ids("五律", t if use else None, None) for t, _ in picks], form, gen)
+        poems = trial.write([("五律", t if use else None, None) for t, _ in picks], form, gen)
         first = scorer.first_share([t for t, _ in picks], poems, [t for t, _ in titled], SEED)
         print(f"\nsubject, {TITLES} dev titles, 五律 written {label}: true title first among 10 in {first:.3f} (chance 0.100)")
         if use:
@@ -192,4 +270,4 @@ def main(epochs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2, sys.argv[2] if len(sys.argv) > 2 else "prefix")
