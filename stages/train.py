@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from tangshi.data.batching import cut_pieces
+from tangshi.data.conditions import ConditionConfig, build_conditions
+from tangshi.data.titles import read_metas, titles_path
 from tangshi.data.vocab import DICTIONARIES, EMBEDDINGS, ENCODED, Vocab
 from tangshi.errors import TangshiError, run_main
 from tangshi.forms import FORMS, form_token_id, verse_with_form_tokens, with_start
@@ -39,17 +41,33 @@ def main() -> None:
         arrays = [with_start(a, form_token_id(len(vocab), f)) for a, f in zip(arrays, forms + forms)]
     train_ids, dev_ids = arrays[: len(folders)], arrays[len(folders) :]
     embedding = np.load(embedding_path)
-    verse = None
+    verse = conditions = told = verse_told = None
+    if model.condition is not None:  # each training poem's poet and title words, from the training text alone
+        paths = [titles_path(folder, "train") for folder in folders] + ([titles_path()] if model.verse_epochs else [])
+        inputs += paths
+        metas = [read_metas(p) for p in paths]
+        conditions = build_conditions(ConditionConfig(**model.condition), [m for part in metas for m in part], vocab)
+        told = [conditions.encode_all(part) for part in metas]
+        verse_told = told.pop() if model.verse_epochs else None
+        for rows, array, path in zip(told, train_ids, paths):
+            if len(rows) != len(array):
+                raise TangshiError(f"{path} has {len(rows)} poems for {len(array)} encoded ones: run `dvc repro titles`")
+        print(f"train@{variant}: told {len(conditions.poets)} poets (>= {model.condition['min_poems']} poems) and "
+              f"{len(conditions.words)} title words")
     if model.verse_epochs:
         inputs += [encoded / "verse.npy"] + VERSE_SHAPE
         ids, offsets, shapes = (np.load(p) for p in inputs[-3:])
-        verse = cut_pieces(verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids, offsets)
+        if verse_told is not None and len(verse_told) != len(offsets) - 1:
+            raise TangshiError(f"{titles_path()} has {len(verse_told)} poems for {len(offsets) - 1} verse poems: "
+                               "run `dvc repro titles`")
+        verse = cut_pieces(verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids, offsets, verse_told)
     train = dict(params["train"])
     seed = train.pop("seed")  # initialisation, shuffling, dropout: the data stages keep the global seed
     summary = train_variant(
         variant, model, TrainConfig(**train), seed,
         vocab, train_ids, dev_ids, embedding, inputs,
         Path("models") / variant, Path("dvclive") / variant, verse=verse,
+        conditions=conditions, train_conditions=told,
     )
     print(f"train@{variant}: {summary}")
 

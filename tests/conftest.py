@@ -83,10 +83,19 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     sets = {part: [with_start(encode_all(poet_vocab, [t for _, t in getattr(splits[f], part)]), form_token_id(len(poet_vocab), f))
                    for f in FORMS] for part in ("train", "dev")}
     poet_emb = np.random.default_rng(1).standard_normal((len(poet_vocab), 16)).astype(np.float32)
+    # and it is told each poem's poet and title words, as the pipeline's poet is
+    from tangshi.data.conditions import ConditionConfig, build_conditions
+    from tangshi.data.titles import by_id
+
+    metas = by_id(load_json_folder(raw_dir / "tang"))
+    train_metas = [[metas[i] for i, _ in splits[f].train] for f in FORMS]
+    told = {"min_poems": 2, "title_chars": 4, "title_words": 60, "blank": 0.25}
+    conditions = build_conditions(ConditionConfig(**told), [m for part in train_metas for m in part], poet_vocab)
     cfg = ModelConfig("torch", 1, 32, 0.1, corpus="forms", embedding="finetune", dictionary="poet", output="adaptive", shortlist=100,
-                      aligned=True)
+                      aligned=True, condition=told)
     train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, poet_vocab, sets["train"], sets["dev"],
-                  poet_emb, inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False)
+                  poet_emb, inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False,
+                  conditions=conditions, train_conditions=[conditions.encode_all(m) for m in train_metas])
     (out / "poet_vocab.json").write_text(json.dumps(poet_vocab.to_json(), ensure_ascii=False), encoding="utf-8")
     poets["poet"] = load_poet(out / "models" / "poet", poet_vocab, "cpu")[0]
     strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
@@ -99,4 +108,5 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     (out / "vocab.json").write_text(json.dumps(vocab.to_json(), ensure_ascii=False), encoding="utf-8")
     (out / "tones.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
     return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon),
-            "parallel": parallel, "poet_vocab": poet_vocab, "poet_constraints": Constraints(poet_vocab, lexicon)}
+            "parallel": parallel, "poet_vocab": poet_vocab, "poet_constraints": Constraints(poet_vocab, lexicon),
+            "metas": metas, "splits": splits}

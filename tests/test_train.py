@@ -93,11 +93,11 @@ def test_killed_run_resumes_after_last_finished_epoch(data, tmp_path, monkeypatc
     original, calls = cls.train_step, {"n": 0}
     steps_per_epoch = -(-len(data[1]) // 32)
 
-    def dies_in_epoch_3(self, ids):
+    def dies_in_epoch_3(self, ids, condition=None):
         calls["n"] += 1
         if calls["n"] > 2 * steps_per_epoch + 1:
             raise KeyboardInterrupt  # as if `dvc repro` were killed mid-epoch
-        return original(self, ids)
+        return original(self, ids, condition)
 
     monkeypatch.setattr(cls, "train_step", dies_in_epoch_3)
     with pytest.raises(KeyboardInterrupt):
@@ -148,11 +148,11 @@ def test_killed_poet_resumes_across_the_phase_boundary(data, verse, tmp_path, mo
     original, calls = trainer_mod.TorchTrainer.train_step, {"n": 0}
     verse_steps = batch_count(verse, 32) + batch_count(verse, 32, 0.5)
 
-    def dies_in_the_first_tang_epoch(self, ids):
+    def dies_in_the_first_tang_epoch(self, ids, condition=None):
         calls["n"] += 1
         if calls["n"] > verse_steps + 1:
             raise KeyboardInterrupt
-        return original(self, ids)
+        return original(self, ids, condition)
 
     monkeypatch.setattr(trainer_mod.TorchTrainer, "train_step", dies_in_the_first_tang_epoch)
     with pytest.raises(KeyboardInterrupt):

@@ -26,6 +26,7 @@ class Pieces:
     starts: np.ndarray  # where each piece starts in it
     lengths: np.ndarray  # its length in tokens
     widths: np.ndarray | None = None  # the padded length of each piece: its bucket's, unless given
+    conditions: np.ndarray | None = None  # (pieces, width): what each piece's poem is told (data/conditions.py)
 
     def __post_init__(self) -> None:
         if self.widths is None:
@@ -40,26 +41,31 @@ class Pieces:
         return int((self.lengths - 1).sum())
 
 
-def fixed_pieces(*arrays: np.ndarray) -> Pieces:
-    """Each row of (N, T) arrays of equal-length poems (T may differ between arrays) as one piece, never padded."""
+def fixed_pieces(*arrays: np.ndarray, conditions: list[np.ndarray] | None = None) -> Pieces:
+    """Each row of (N, T) arrays of equal-length poems (T may differ between arrays) as one piece, never padded;
+    `conditions`, one (N, width) array of what each poem is told beside each array."""
     ids = np.concatenate([np.ascontiguousarray(a).reshape(-1) for a in arrays])
     lengths = np.concatenate([np.full(len(a), a.shape[1], dtype=np.int64) for a in arrays])
     starts = np.zeros(len(lengths), dtype=np.int64)
     starts[1:] = np.cumsum(lengths)[:-1]
-    return Pieces(ids, starts, lengths, lengths)
+    return Pieces(ids, starts, lengths, lengths, None if conditions is None else np.concatenate(conditions))
 
 
-def cut_pieces(ids: np.ndarray, offsets: np.ndarray) -> Pieces:
-    """Poems of any length (the stream and N+1 offsets of encode_verse) as pieces of at most MAX_TOKENS."""
-    starts, lengths = [], []
-    for begin, end in zip(offsets[:-1].tolist(), offsets[1:].tolist()):
+def cut_pieces(ids: np.ndarray, offsets: np.ndarray, conditions: np.ndarray | None = None) -> Pieces:
+    """Poems of any length (the stream and N+1 offsets of encode_verse) as pieces of at most MAX_TOKENS; each piece
+    is told what its poem is told (`conditions`, one row a poem)."""
+    starts, lengths, poems = [], [], []
+    for poem, (begin, end) in enumerate(zip(offsets[:-1].tolist(), offsets[1:].tolist())):
         while end - begin > MAX_TOKENS:
             starts.append(begin)
             lengths.append(STEP + 1)
+            poems.append(poem)
             begin += STEP
         starts.append(begin)
         lengths.append(end - begin)
-    return Pieces(ids, np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64))
+        poems.append(poem)
+    told = None if conditions is None else conditions[np.array(poems, dtype=np.int64)]
+    return Pieces(ids, np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), None, told)
 
 
 def bucket_widths(lengths: np.ndarray) -> np.ndarray:
@@ -96,6 +102,11 @@ def gather(pieces: Pieces, rows: np.ndarray) -> np.ndarray:
     out = pieces.ids[np.minimum(index, len(pieces.ids) - 1)].astype(np.int64)
     out[column >= lengths[:, None]] = PAD
     return out
+
+
+def gather_conditions(pieces: Pieces, rows: np.ndarray) -> np.ndarray | None:
+    """What each of the given pieces is told, in gather's order (None for pieces told nothing)."""
+    return None if pieces.conditions is None else pieces.conditions[rows]
 
 
 def batch_count(pieces: Pieces, batch_size: int, fraction: float = 1.0) -> int:

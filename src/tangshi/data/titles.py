@@ -76,13 +76,22 @@ def from_tsv(text: str) -> list[Meta]:
     return out
 
 
-def read_titled(folder: str, split: str) -> list[tuple[Meta, str]]:
-    """(title and author, poem) of every poem of data/corpus/<folder>/<split>.txt, as the titles stage wrote them."""
-    path = Path("data/titles") / folder / f"{split}.tsv"
+def titles_path(folder: str | None = None, split: str | None = None, root: str | Path = "data/titles") -> Path:
+    """Where the titles stage wrote the titles of a corpus split, or with no folder, of the verse."""
+    return Path(root) / "verse.tsv" if folder is None else Path(root) / folder / f"{split}.tsv"
+
+
+def read_metas(path: str | Path) -> list[Meta]:
     try:
-        metas = from_tsv(path.read_text(encoding="utf-8"))
+        return from_tsv(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TangshiError(f"{path} not found: run `dvc repro titles`")
+
+
+def read_titled(folder: str, split: str) -> list[tuple[Meta, str]]:
+    """(title and author, poem) of every poem of data/corpus/<folder>/<split>.txt, as the titles stage wrote them."""
+    path = titles_path(folder, split)
+    metas = read_metas(path)
     poems = read_poems(Path("data/corpus") / folder / f"{split}.txt")
     if len(metas) != len(poems):
         raise TangshiError(f"{path} has {len(metas)} lines for {len(poems)} poems: run `dvc repro titles`")

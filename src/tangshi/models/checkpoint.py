@@ -8,9 +8,13 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_path
+from ..data.conditions import Conditions
 from ..data.vocab import Vocab, dictionary_path
 from ..errors import TangshiError
 from .poet import ModelConfig, build_poet, resolve_device
+
+
+CONDITIONS = "conditions.json"  # beside config.json: the poets and title words a conditioned model is told
 
 
 def save_torch(obj, path: Path) -> None:
@@ -53,7 +57,9 @@ def load_poet(model_dir: str | Path, vocab: Vocab | str | Path = "data/vocab.jso
         )
     model_cfg = ModelConfig(**{f.name: config[f.name] for f in fields(ModelConfig) if f.name in config})
     placeholder = np.zeros((config["vocab_size"], config["embed_dim"]), np.float32)  # overwritten by the weights
-    poet = build_poet(model_cfg, placeholder, 0, config["embedding"], config["forget_bias"], resolve_device(device))
+    conditions = Conditions.load(model_dir / CONDITIONS) if model_cfg.condition is not None else None
+    poet = build_poet(model_cfg, placeholder, 0, config["embedding"], config["forget_bias"], resolve_device(device),
+                      conditions)
     weights = load_torch(model_dir / "best.pt")
     try:
         poet.load_weights(weights)

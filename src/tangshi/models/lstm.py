@@ -1,13 +1,14 @@
 """The torch poets: embedding, dropout, an LSTM core (nn.LSTM or the hand-written cell), output layer."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
 from ..data.batching import PAD
+from ..data.conditions import ANY_POET, NO_TITLE, POET_DIM
 from ..errors import TangshiError
 from ..params import choose
 from .cell import HandLSTM, layer_weights
@@ -18,6 +19,7 @@ OUTPUTS = ("full", "adaptive")
 ADAPTIVE_DIV = 4.0  # the tail cluster's vectors are hidden/4 wide
 PUNCTUATION = (2, 3)  # the ids of `，` and `。` in every dictionary (data/vocab.py: SPECIALS come first)
 NO_ALIGNED = -1  # the aligned id of a position that has none
+CONDITION_INIT = 0.1  # the poet's and title words' vectors start at about the character vectors' scale (0.16 an entry)
 
 
 def aligned_source(chars: int, k: int) -> int | None:
@@ -59,6 +61,8 @@ class WritingState:
     c: list[torch.Tensor]
     table: torch.Tensor | None
     aligned_table: torch.Tensor | None = None
+    condition: torch.Tensor | None = None  # (B, E): what each poem is told, added to every input
+    condition_gates: torch.Tensor | None = None  # (B, 4H): the same through the first layer's input weights
 
 
 class PoetLSTM(nn.Module):
@@ -80,6 +84,15 @@ class PoetLSTM(nn.Module):
     (aligned_inputs): its embedding through a learned map that starts at zero,
     added to the character's own (so training starts from the plain poet). It
     gives the LSTM the alignment of 对仗 (明月/清泉) that its state cannot hold.
+
+    With `poets` and `title_words` (how many of each it knows), every step's
+    input also carries what the poem is told (data/conditions.py): a learned map,
+    starting at zero, of the poet's own POET_DIM-wide vector (row 0: any poet)
+    and the mean of the title words' own POET_DIM-wide vectors. In training each poem loses its poet,
+    and apart from that its title, with probability `blank`, so that it also
+    writes when told nothing. A vector beside every input rather than a prefix
+    read first: it keeps speaking to the last line (a prefix fades), and it
+    leaves every position and the aligned input as they are.
     """
 
     def __init__(
@@ -98,6 +111,9 @@ class PoetLSTM(nn.Module):
         output: str = "full",
         shortlist: int = 2000,
         aligned: bool = False,
+        poets: int | None = None,
+        title_words: int = 0,
+        blank: float = 0.0,
     ):
         super().__init__()
         choose("embedding mode", embedding, EMBEDDINGS)
@@ -116,6 +132,12 @@ class PoetLSTM(nn.Module):
         self.embed.weight.requires_grad_(embedding != "frozen")
         self.drop = nn.Dropout(dropout)
         self.align = nn.Linear(embed_dim, embed_dim, bias=False) if aligned else None
+        self.poet_embed = self.title_embed = self.condition = None
+        self.blank = blank
+        if poets is not None:
+            self.poet_embed = nn.Embedding(poets + 1, POET_DIM)
+            self.title_embed = nn.Embedding(max(title_words, 1), POET_DIM)
+            self.condition = nn.Linear(2 * POET_DIM, embed_dim)
         between = dropout if layers > 1 else 0.0
         if impl == "torch":
             self.lstm = nn.LSTM(embed_dim, hidden, layers, dropout=between)
@@ -146,6 +168,11 @@ class PoetLSTM(nn.Module):
                     p[H : 2 * H] = forget_bias
         if self.align is not None:
             self.align.weight.zero_()
+        if self.condition is not None:  # at nn.Embedding's N(0, 1), the added vector outgrew the characters' own
+            self.poet_embed.weight.normal_(0.0, CONDITION_INIT)  # (dev PP +12% in a trial), at this, it did not
+            self.title_embed.weight.normal_(0.0, CONDITION_INIT)
+            self.condition.weight.zero_()
+            self.condition.bias.zero_()
         if self.proj is not None:
             self.proj.weight.normal_(0.0, math.sqrt(2.0 / H))
         if self.adaptive is not None:
@@ -176,11 +203,15 @@ class PoetLSTM(nn.Module):
         out[keep] = -self.adaptive(y.reshape(-1, y.shape[-1])[keep], flat[keep]).output
         return out.view(targets.shape)
 
-    def forward(self, ids: torch.Tensor, state=None, targets: torch.Tensor | None = None):
-        """(scores (T, B, V), state), or with `targets` (T, B) their (nll (T, B), state)."""
+    def forward(self, ids: torch.Tensor, state=None, targets: torch.Tensor | None = None,
+                condition: torch.Tensor | None = None):
+        """(scores (T, B, V), state), or with `targets` (T, B) their (nll (T, B), state); `condition` (B, width):
+        what each poem is told (data/conditions.py; None: nothing)."""
         x = self.embed(ids)
         if self.align is not None:
             x = x + self.aligned_embedding(aligned_inputs(ids))
+        if self.condition is not None:
+            x = x + self.condition_vector(condition, ids.shape[1])[None]
         y, state = self.lstm(self.drop(x), state)
         return (self.head(y) if targets is None else self.nll(y, targets)), state
 
@@ -189,8 +220,23 @@ class PoetLSTM(nn.Module):
         has = aligned != NO_ALIGNED
         return self.align(self.embed(aligned.clamp(min=0))) * has[..., None]
 
+    def condition_vector(self, condition: torch.Tensor | None, batch: int) -> torch.Tensor:
+        """(B, width) encoded rows, or None for told nothing -> (B, E) what they add to every input; in training
+        mode each row loses its poet, and apart its title, with probability `blank`."""
+        if condition is None:
+            condition = torch.full((batch, 2), NO_TITLE, dtype=torch.long, device=self.embed.weight.device)
+            condition[:, 0] = ANY_POET
+        poet, title = condition[:, 0], condition[:, 1:]
+        if self.training and self.blank > 0:
+            draws = torch.rand(2, len(condition), device=condition.device)
+            poet = poet.masked_fill(draws[0] < self.blank, ANY_POET)
+            title = title.masked_fill((draws[1] < self.blank)[:, None], NO_TITLE)
+        has = (title != NO_TITLE)[..., None]
+        pooled = (self.title_embed(title.clamp(min=0)) * has).sum(1) / has.sum(1).clamp(min=1)
+        return self.condition(torch.cat([self.poet_embed(poet), pooled], -1))
+
     @torch.no_grad()
-    def writing_state(self, batch: int, steps: int) -> WritingState:
+    def writing_state(self, batch: int, steps: int, condition: torch.Tensor | None = None) -> WritingState:
         """Zero state for writing `batch` poems of up to `steps` tokens, one token at a time (eval mode).
 
         The first layer's input projection costs E·4H per token either way; when the
@@ -205,7 +251,11 @@ class PoetLSTM(nn.Module):
             table = torch.addmm(b_ih + b_hh, self.embed.weight, w_ih.t())
             if self.align is not None:
                 aligned_table = self.align(self.embed.weight[: self.vocab_size]) @ w_ih.t()
-        return WritingState(zeros, list(zeros), table, aligned_table)
+        told = gates = None
+        if self.condition is not None:
+            told = self.condition_vector(condition, batch)
+            gates = told @ layer_weights(self.lstm, 0)[0].t()
+        return WritingState(zeros, list(zeros), table, aligned_table, told, gates)
 
     @torch.no_grad()
     def write_step(
@@ -226,11 +276,15 @@ class PoetLSTM(nn.Module):
                 if aligned is not None:
                     has = (aligned != NO_ALIGNED)[:, None]
                     gates = gates + state.aligned_table[aligned.clamp(min=0)] * has
+                if state.condition_gates is not None:
+                    gates = gates + state.condition_gates
             else:
                 if layer == 0:
                     x = self.embed(ids)
                     if aligned is not None:
                         x = x + self.aligned_embedding(aligned)
+                    if state.condition is not None:
+                        x = x + state.condition
                 gates = torch.addmm(b_ih + b_hh, x, w_ih.t())
             gates = gates.addmm_(h, w_hh.t())
             i, f, g, o = gates.chunk(4, 1)
@@ -238,4 +292,4 @@ class PoetLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self.head(x), WritingState(hs, cs, state.table, state.aligned_table)
+        return self.head(x), replace(state, h=hs, c=cs)

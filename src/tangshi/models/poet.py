@@ -3,6 +3,10 @@
     poet.token_nll(ids)   -> (B, T) negative log-likelihood of each predicted token
     poet.log_probs(ids)   -> (B, T, V) log-probabilities of every dictionary token at each position (a torch tensor)
     poet.init_state(B, steps) / poet.step(x, state) -> logits (B, V) as a torch tensor, new state
+    poet.conditions       -> the poets and title words it is told (data/conditions.py), or None
+
+A conditioned poet's token_nll, log_probs and init_state take `condition`, the
+(B, width) rows of what each poem is told; without it, each is told nothing.
     poet.start_id(form)   -> the input id a poem of that form starts with
     poet.weights() / poet.load_weights(w) -> the trained parameters as plain tensors
 
@@ -15,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from ..data.conditions import ConditionConfig, Conditions
 from ..errors import TangshiError
 from ..forms import FORMS, WULV, Form, form_token_id
 from ..params import choose
@@ -47,6 +52,7 @@ class ModelConfig:
     shortlist: int = 2000  # adaptive: tokens in the head; the rarer ones share a tail
     patience: int | None = None  # this model's early-stopping patience in Tang epochs (None: train.patience)
     aligned: bool = False  # a couplet's second line also reads the first line's character at its place (lstm.py)
+    condition: dict | None = None  # told each poem's poet and title words (data/conditions.py: ConditionConfig)
 
     def __post_init__(self):
         choose("model implementation", self.impl, IMPLS)
@@ -60,6 +66,16 @@ class ModelConfig:
             raise TangshiError(f"aligned must be true or false, not {self.aligned!r}")
         if self.impl == "numpy" and self.aligned:
             raise TangshiError("the NumPy LSTM is the report's: it reads the plain input (aligned: false)")
+        if self.condition is not None:
+            if not isinstance(self.condition, dict):
+                raise TangshiError(f"condition must be a mapping (min_poems, title_chars, title_words, blank) or null, "
+                                   f"not {self.condition!r}")
+            if self.impl == "numpy":
+                raise TangshiError("the NumPy LSTM is the report's: it is told nothing (condition: null)")
+            try:
+                ConditionConfig(**self.condition)
+            except TypeError as err:
+                raise TangshiError(f"bad condition {self.condition!r} ({err}): give min_poems, title_chars, title_words, blank")
         if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 0):
             raise TangshiError(f"patience must be a whole number >= 0 or null, not {self.patience!r}")
         if self.shortlist < 1:
@@ -99,10 +115,19 @@ def use_tf32(device: torch.device) -> None:
 
 
 class TorchPoet:
-    def __init__(self, model: PoetLSTM, device: torch.device):
+    def __init__(self, model: PoetLSTM, device: torch.device, conditions: Conditions | None = None):
         use_tf32(device)
         self.model = model.to(device)
         self.device = device
+        self.conditions = conditions
+
+    def as_condition(self, condition: np.ndarray | None) -> torch.Tensor | None:
+        """(B, width) rows of what each poem is told as the network reads them; None stays None (told nothing)."""
+        if condition is None:
+            return None
+        if self.conditions is None:
+            raise TangshiError("this model was trained without titles and poets: use the poet (models/poet)")
+        return torch.as_tensor(np.asarray(condition), dtype=torch.long).to(self.device)
 
     def start_id(self, form: Form) -> int:
         """The input id that starts a poem of `form`: its form token for a poet of every form, else `*` (0)."""
@@ -113,21 +138,21 @@ class TorchPoet:
         return torch.as_tensor(ids, dtype=torch.long).to(self.device, non_blocking=True).T
 
     @torch.no_grad()
-    def token_nll(self, ids: np.ndarray) -> np.ndarray:
+    def token_nll(self, ids: np.ndarray, condition: np.ndarray | None = None) -> np.ndarray:
         self.model.eval()
         x = self.as_inputs(ids)
-        nll, _ = self.model(x[:-1], targets=x[1:])
+        nll, _ = self.model(x[:-1], targets=x[1:], condition=self.as_condition(condition))
         return nll.T.double().cpu().numpy()
 
     @torch.no_grad()
-    def log_probs(self, ids: np.ndarray) -> torch.Tensor:
+    def log_probs(self, ids: np.ndarray, condition: np.ndarray | None = None) -> torch.Tensor:
         self.model.eval()
-        scores, _ = self.model(self.as_inputs(ids)[:-1])
+        scores, _ = self.model(self.as_inputs(ids)[:-1], condition=self.as_condition(condition))
         return torch.log_softmax(scores.float(), -1).transpose(0, 1)
 
-    def init_state(self, batch: int, steps: int = 1):
+    def init_state(self, batch: int, steps: int = 1, condition: np.ndarray | None = None):
         self.model.eval()
-        return self.model.writing_state(batch, steps)
+        return self.model.writing_state(batch, steps, self.as_condition(condition))
 
     @property
     def aligned(self) -> bool:
@@ -148,6 +173,8 @@ class TorchPoet:
 
 
 class NumpyPoet:
+    conditions = None  # the report's: told nothing
+
     def __init__(self, lstm: NumpyLSTM):
         self.lstm = lstm
         self.device = torch.device("cpu")
@@ -197,12 +224,16 @@ def start_id(vocab_size: int, form: Form, form_tokens: bool) -> int:
 
 def build_poet(
     model: ModelConfig, embedding: np.ndarray, seed: int, mode: str = "finetune", forget_bias: float = 1.0,
-    device: torch.device | None = None,
+    device: torch.device | None = None, conditions: Conditions | None = None,
 ):
     """A freshly initialised poet for a vocabulary of embedding.shape[0] tokens (and the form tokens of corpus forms).
 
-    `mode` is how the embedding starts and learns (finetune, frozen, none: random); `device` defaults to the CPU.
+    `mode` is how the embedding starts and learns (finetune, frozen, none: random); `device` defaults to the CPU;
+    `conditions`, the poets and title words a model of model.condition is told (data/conditions.py).
     """
+    if (model.condition is None) != (conditions is None):
+        raise TangshiError("a poet told titles and poets is built with their table (data/conditions.py), "
+                           "and only such a poet: check models.<V>.condition")
     choose("embedding mode", mode, EMBEDDINGS)
     vocab_size, embed_dim = embedding.shape
     if model.impl == "numpy":
@@ -217,13 +248,17 @@ def build_poet(
     net = PoetLSTM(
         vocab_size, embed_dim, model.hidden, model.layers, model.dropout, model.impl,
         mode, embedding, forget_bias, model.tie, len(FORMS) if model.corpus == "forms" else 0, model.output, model.shortlist,
-        model.aligned,
+        model.aligned, None if conditions is None else len(conditions.poets),
+        0 if conditions is None else len(conditions.words),
+        0.0 if model.condition is None else ConditionConfig(**model.condition).blank,
     )
-    poet = TorchPoet(net, device or torch.device("cpu"))
+    poet = TorchPoet(net, device or torch.device("cpu"), conditions)
     poet.forms = FORMS if model.corpus == "forms" else (WULV,)  # the forms it writes
     return poet
 
 
-def all_token_nll(poet, ids: np.ndarray, batch: int = EVAL_BATCH) -> np.ndarray:
-    """(N, T) negative log-likelihood of every predicted token of every poem."""
-    return np.concatenate([poet.token_nll(ids[i : i + batch]) for i in range(0, len(ids), batch)])
+def all_token_nll(poet, ids: np.ndarray, batch: int = EVAL_BATCH, condition: np.ndarray | None = None) -> np.ndarray:
+    """(N, T) negative log-likelihood of every predicted token of every poem (each told its row of `condition`)."""
+    if condition is None:
+        return np.concatenate([poet.token_nll(ids[i : i + batch]) for i in range(0, len(ids), batch)])
+    return np.concatenate([poet.token_nll(ids[i : i + batch], condition[i : i + batch]) for i in range(0, len(ids), batch)])

@@ -22,11 +22,12 @@ from dvclive import Live
 from tqdm import tqdm
 
 from ..atomic import write_json
-from ..data.batching import Pieces, batch_count, epoch_batches, fixed_pieces, gather
+from ..data.batching import Pieces, batch_count, epoch_batches, fixed_pieces, gather, gather_conditions
+from ..data.conditions import Conditions
 from ..data.vocab import Vocab
 from ..errors import TangshiError
 from ..forms import FORMS, WULV
-from ..models.checkpoint import load_torch, save_torch
+from ..models.checkpoint import CONDITIONS, load_torch, save_torch
 from ..models.poet import ModelConfig, all_token_nll, resolve_device
 from .distributed import barrier, init as init_distributed, mean_over_ranks
 from .perplexity import pooled_perplexities
@@ -37,7 +38,7 @@ RESUMABLE_ACROSS = ("epochs", "patience", "device", "compile")
 # A checkpoint made by other training code is not resumed either.
 TRAINING_CODE = (
     "training/loop.py", "training/trainer.py", "models/poet.py", "models/lstm.py", "models/cell.py", "models/numpy_lstm.py", "training/optim.py",
-    "training/perplexity.py", "training/distributed.py", "data/batching.py", "forms.py",
+    "training/perplexity.py", "training/distributed.py", "data/batching.py", "data/conditions.py", "forms.py",
 )
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -126,12 +127,16 @@ def train_variant(
     variant: str, model_cfg: ModelConfig, train_cfg: TrainConfig, seed: int, vocab: Vocab,
     train_ids: np.ndarray | list[np.ndarray], dev_ids: np.ndarray | list[np.ndarray], embedding: np.ndarray,
     inputs: list[Path], model_dir: Path, live_dir: Path, progress: bool = True, verse: Pieces | None = None,
+    conditions: Conditions | None = None, train_conditions: list[np.ndarray] | None = None,
 ) -> dict:
     """Train one variant to completion (or early stop); return its summary.
 
     `train_ids`/`dev_ids` are the variant's Tang split, one (N, T) array, or one per form
     (a poet of every form: dev perplexity pools their tokens); `verse`, the verse corpus
-    its first epochs read when model_cfg.verse_epochs > 0. Under torchrun every
+    its first epochs read when model_cfg.verse_epochs > 0. A poet of model_cfg.condition is
+    told `conditions`' poets and title words: `train_conditions` holds each train
+    set's rows, the verse pieces carry theirs; its dev perplexity, here, is told
+    nothing (the evaluate stage scores it told each way). Under torchrun every
     process runs this with the same arguments; each trains on its share of every
     global batch and rank 0 alone writes files.
     """
@@ -145,10 +150,15 @@ def train_variant(
         raise TangshiError(f"train@{variant} reads the verse corpus first (verse_epochs > 0): run `dvc repro verse`")
     train_sets = [train_ids] if isinstance(train_ids, np.ndarray) else list(train_ids)
     dev_sets = [dev_ids] if isinstance(dev_ids, np.ndarray) else list(dev_ids)
-    plan = Curriculum(model_cfg, train_cfg, fixed_pieces(*train_sets), verse if model_cfg.verse_epochs else None)
+    if (model_cfg.condition is None) != (train_conditions is None) or (verse is not None and model_cfg.condition is not None
+                                                                       and verse.conditions is None):
+        raise TangshiError(f"train@{variant}: a poet told titles and poets needs every training poem's (and only it): "
+                           "run `dvc repro titles` and check models.<V>.condition")
+    tang = fixed_pieces(*train_sets, conditions=train_conditions)
+    plan = Curriculum(model_cfg, train_cfg, tang, verse if model_cfg.verse_epochs else None)
     scored = [scored_sample(s) for s in train_sets]
     patience = train_cfg.patience if model_cfg.patience is None else model_cfg.patience
-    trainer = build_trainer(model_cfg, train_cfg, embedding, seed, device, ranks.distributed)
+    trainer = build_trainer(model_cfg, train_cfg, embedding, seed, device, ranks.distributed, conditions)
     poet = trainer.poet
     stamp = fingerprint(variant, model_cfg, train_cfg, seed, vocab, inputs)
     config = {
@@ -156,6 +166,7 @@ def train_variant(
         "vocab_digest": vocab.digest(), "embedding": embedding_mode(model_cfg, train_cfg), "forget_bias": train_cfg.forget_bias,
         "forms": [f.name for f in FORMS] if model_cfg.corpus == "forms" else [WULV.name],
         "fingerprint": stamp, "parameters": poet.parameter_count(),
+        "poets": None if conditions is None else len(conditions.poets),
     }
     last_path, best_path = model_dir / "last.pt", model_dir / "best.pt"
     history: list[dict] = []
@@ -172,6 +183,10 @@ def train_variant(
     if ranks.main:
         model_dir.mkdir(parents=True, exist_ok=True)
         write_json(model_dir / "config.json", {**config, "status": "training"})
+        if conditions is not None:
+            conditions.save(model_dir / CONDITIONS)
+        else:
+            (model_dir / CONDITIONS).unlink(missing_ok=True)
 
     start_wall = time.perf_counter()
     live = Live(str(live_dir), dvcyaml=False, save_dvc_exp=False) if ranks.main else None
@@ -191,7 +206,8 @@ def train_variant(
                    disable=not (progress and ranks.main), mininterval=1.0)
         for rows in bar:
             trainer.set_lr(plan.lr(step))
-            loss = trainer.train_step(gather(data, rows[ranks.rank :: ranks.world]))
+            mine = rows[ranks.rank :: ranks.world]
+            loss = trainer.train_step(gather(data, mine), gather_conditions(data, mine))
             check_finite(variant, "loss", loss, epoch, train_cfg.lr)
             losses.append(loss)
             targets += int((data.lengths[rows] - 1).sum())

@@ -96,9 +96,10 @@ def build_fold(own: Vocab, shared: Vocab, oov_chars: dict[str, int]) -> Fold:
     return Fold(index, own.index.get(OOV_TOKEN, -1), weights / weights.sum())
 
 
-def folded_token_nll(poet, own_ids: np.ndarray, shared_ids: np.ndarray, fold: Fold, batch: int = 64) -> np.ndarray:
+def folded_token_nll(poet, own_ids: np.ndarray, shared_ids: np.ndarray, fold: Fold, batch: int = 64,
+                     condition: np.ndarray | None = None) -> np.ndarray:
     """(N, T) NLL of each shared token of (N, T+1) `shared_ids` under the poet reading `own_ids` (the same poems
-    in its own dictionary)."""
+    in its own dictionary), each poem told its row of `condition` (None: nothing)."""
     if own_ids.shape != shared_ids.shape:
         raise TangshiError(f"the poems in the two dictionaries differ in shape ({own_ids.shape} vs {shared_ids.shape})")
     kept = torch.as_tensor(np.flatnonzero(fold.index >= 0))
@@ -106,7 +107,8 @@ def folded_token_nll(poet, own_ids: np.ndarray, shared_ids: np.ndarray, fold: Fo
     weights = torch.as_tensor(fold.oov_weights)
     out = []
     for start in range(0, len(own_ids), batch):
-        probs = poet.log_probs(own_ids[start : start + batch]).double().exp().cpu()  # (B, T, V_own)
+        told = {} if condition is None else {"condition": condition[start : start + batch]}
+        probs = poet.log_probs(own_ids[start : start + batch], **told).double().exp().cpu()  # (B, T, V_own)
         folded = probs.new_zeros(*probs.shape[:2], len(weights)).index_add_(2, to_shared, probs[..., kept])
         if fold.oov >= 0:
             folded += probs[..., fold.oov : fold.oov + 1] * weights

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..data.batching import PAD
+from ..data.conditions import Conditions
 from ..errors import TangshiError
 from ..models.lstm import EMBEDDINGS
 from ..models.poet import ModelConfig, NumpyPoet, TorchPoet, build_poet
@@ -79,13 +80,14 @@ class TorchTrainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
-    def train_step(self, ids: np.ndarray) -> float:
-        """One optimizer step on a (B, T+1) batch; PAD targets are ignored."""
+    def train_step(self, ids: np.ndarray, condition: np.ndarray | None = None) -> float:
+        """One optimizer step on a (B, T+1) batch, each poem told its row of `condition`; PAD targets are ignored."""
         self.trained.train()
         x = self.poet.as_inputs(ids)
         inputs = x[:-1].clamp(min=0) if (ids < 0).any() else x[:-1]  # PAD comes last: it feeds ignored targets only
         targets = x[1:]
-        nll, _ = self.trained(inputs, targets=targets)  # through forward(), so DDP and compile see the whole step
+        told = self.poet.as_condition(condition)
+        nll, _ = self.trained(inputs, targets=targets, condition=told)  # through forward(): DDP and compile see it all
         loss = nll.sum() / (targets != PAD).sum()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -116,7 +118,9 @@ class NumpyTrainer:
     def set_lr(self, lr: float) -> None:
         self.optimizer.lr = lr
 
-    def train_step(self, ids: np.ndarray) -> float:
+    def train_step(self, ids: np.ndarray, condition: np.ndarray | None = None) -> float:
+        if condition is not None:
+            raise TangshiError("the NumPy LSTM is the report's: it is told nothing (condition: null)")
         if (ids < 0).any():
             raise TangshiError("the NumPy LSTM trains on Tang 五律 alone, never on padded verse: set verse_epochs: 0")
         lstm = self.poet.lstm
@@ -139,7 +143,8 @@ class NumpyTrainer:
 
 def build_trainer(
     model: ModelConfig, train: TrainConfig, embedding: np.ndarray, seed: int, device: torch.device, distributed: bool = False,
+    conditions: Conditions | None = None,
 ) -> TorchTrainer | NumpyTrainer:
-    """A freshly initialised poet of `model` and what trains it by `train`."""
-    poet = build_poet(model, embedding, seed, embedding_mode(model, train), train.forget_bias, device)
+    """A freshly initialised poet of `model` (told `conditions`' poets and titles, if any) and what trains it by `train`."""
+    poet = build_poet(model, embedding, seed, embedding_mode(model, train), train.forget_bias, device, conditions)
     return (NumpyTrainer if model.impl == "numpy" else TorchTrainer)(poet, train, distributed)
