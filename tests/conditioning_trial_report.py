@@ -1,6 +1,6 @@
 """A trial for issue 21, outside the pipeline: does a poet told a title and a poet write to them, by the two measures?
 
-    python tests/conditioning_trial_report.py [EPOCHS] [prefix|vector]   # from the repo root, after `dvc repro titles`
+    python tests/conditioning_trial_report.py [EPOCHS] [prefix|vector|pipeline|plain] [KEYWORDS]   # from the repo root, after `dvc repro titles`
 
 A 1×512 LSTM on the poet's dictionary, adaptive softmax, from the poet's
 pretrained vectors, trained EPOCHS (default 2) epochs on the four forms' Tang
@@ -15,18 +15,21 @@ dictionary (at most TITLE_CHARS; none when blanked) one of two ways:
   step's input also carries a condition vector, a learned map of the poet's
   own 64-wide embedding and the mean embedding of the title's characters.
 
-Each of poet and title is blanked in BLANK of the training poems, independently.
+With KEYWORDS > 0 a title is read as its characters among the KEYWORDS
+commonest title characters of the train split alone (the subject measure's
+keywords: 送 秋 夜 寺 登 …; names and places mostly drop out). Each of poet
+and title is blanked in BLANK of the training poems, independently.
 
 Printed: dev PP of the poem tokens of the four forms' dev splits told
 nothing, the poet, the title, both (`own dictionary`); then 五律 written for
 prompts (temperature 0.8, top-p 0.95, form mask) and judged by the two
-measures of tests/voice_ceiling_report.py and tests/subject_ceiling_report.py:
+measures of the told stage (judge/voice.py, judge/subject.py):
 the share of poems written as each of six poets that the author classifier
 gives to that poet (and of poems written with no poet), and the share of
 poems written for a dev poem's title that rank that title first among ten
 (and the same titles' poems written with no title). Both classifiers learn
 from the train split alone; their ceilings are what they reach on real dev
-poems (printed by those two reports).
+poems (metrics/told.json, the told stage).
 """
 
 import sys
@@ -37,20 +40,19 @@ import numpy as np
 import torch
 
 sys.path.insert(0, "src")
-sys.path.insert(0, "tests")
-import subject_ceiling_report as subject  # noqa: E402
-import voice_ceiling_report as voice  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from tangshi.data.batching import PAD  # noqa: E402
-from tangshi.data.titles import read_titled  # noqa: E402
+from tangshi.data.titles import Meta, read_titled  # noqa: E402
 from tangshi.data.vocab import EOS, Vocab  # noqa: E402
+from tangshi.data.conditions import NOT_SUBJECTS  # noqa: E402
 from tangshi.forms import BY_NAME, FORMS, form_index  # noqa: E402
+from tangshi.judge.subject import TitleScorer  # noqa: E402
+from tangshi.judge.voice import VoiceClassifier  # noqa: E402
 from tangshi.models.cell import layer_weights  # noqa: E402
 from tangshi.models.lstm import PoetLSTM, WritingState  # noqa: E402
 from tangshi.writing.decode import filter_logits  # noqa: E402
 
+VOICES = ("杜甫", "李白", "王维", "白居易", "李商隐", "杜牧")  # params.yaml told.poets
 POETS_MIN = 20
 TITLE_CHARS = 8
 BLANK = 0.25
@@ -141,10 +143,10 @@ class VectorTrial(torch.nn.Module):
 
     POET_DIM = 64
 
-    def __init__(self, vocab: Vocab, poets: list[str]):
+    def __init__(self, vocab: Vocab, poets: list[str], keywords: set[str] | None = None):
         super().__init__()
         self.vocab, self.poets = vocab, {p: i for i, p in enumerate(poets)}
-        self.chars = set(vocab.char_ids)
+        self.chars = {i for i in vocab.char_ids if keywords is None or vocab.tokens[i] in keywords}
         self.model = PoetLSTM(len(vocab), 300, 512, 1, 0.1, "torch", "finetune", np.load("data/poet_embedding.npy"), 1.0,
                               False, len(FORMS), "adaptive", 2000)
         self.poet_embed = torch.nn.Embedding(len(poets) + 1, self.POET_DIM)  # the last row: any poet
@@ -191,17 +193,59 @@ class VectorTrial(torch.nn.Module):
         return sample(logits, state, step, self.vocab, form, gen)
 
 
+class PipelineTrial:
+    """The pipeline's way (models/lstm.py, data/conditions.py): the vector beside every input, from the poet's
+    and the title words' own vectors, through a map that starts at zero."""
+
+    def __init__(self, vocab: Vocab, poets: list[str], metas, plain: bool = False):
+        from tangshi.data.conditions import ConditionConfig, build_conditions
+
+        self.vocab = vocab
+        self.table = build_conditions(ConditionConfig(POETS_MIN, TITLE_CHARS, 300, BLANK), metas, vocab)
+        self.model = PoetLSTM(len(vocab), 300, 512, 1, 0.1, "torch", "finetune", np.load("data/poet_embedding.npy"), 1.0,
+                              False, len(FORMS), "adaptive", 2000, poets=None if plain else len(self.table.poets),
+                              title_words=len(self.table.words), blank=BLANK)
+
+    def rows(self, requests) -> torch.Tensor:
+        return torch.tensor([self.table.encode(t, a) for _, t, a in requests])
+
+    def nll(self, requests, poems: list[list[int]]) -> tuple[torch.Tensor, int]:
+        m = self.model
+        seqs = [[m.vocab_size + form_index(BY_NAME[r[0]])] + p for r, p in zip(requests, poems)]
+        T = max(map(len, seqs)) - 1
+        x = torch.zeros(T, len(seqs), dtype=torch.long)
+        y = torch.full((T, len(seqs)), PAD, dtype=torch.long)
+        for b, row in enumerate(seqs):
+            x[: len(row) - 1, b] = torch.tensor(row[:-1])
+            y[: len(row) - 1, b] = torch.tensor(row[1:])
+        nll, _ = m(x, targets=y, condition=self.rows([(f, t, a) for f, t, a in requests]))
+        return nll.sum(), int((y != PAD).sum())
+
+    @torch.no_grad()
+    def write(self, requests, form, gen) -> list[str]:
+        m = self.model.eval()
+        state = m.writing_state(len(requests), 1, self.rows(requests))
+        logits, state = m.write_step(torch.full((len(requests),), m.vocab_size + form_index(form)), state)
+        return sample(logits, state, m.write_step, self.vocab, form, gen)
+
+
 TRIALS = {"prefix": PrefixTrial, "vector": VectorTrial}
 
 
-def main(epochs: int, way: str) -> None:
+def main(epochs: int, way: str, keywords: int = 0) -> None:
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     vocab = Vocab.load("data/poet_vocab.json")
     train, dev = load("train"), load("dev")
     authors = Counter(a for _, _, a, _ in train if a)
     poets = sorted(a for a, n in authors.items() if n >= POETS_MIN)
-    trial = TRIALS[way](vocab, poets)
+    if way in ("pipeline", "plain"):  # plain: the same poet told nothing, the baseline
+        trial = PipelineTrial(vocab, poets, [Meta(t, a) for _, t, a, _ in train], plain=way == "plain")
+    elif keywords:
+        common = Counter(c for _, t, _, _ in train for c in set(t) if c not in NOT_SUBJECTS)
+        trial = VectorTrial(vocab, poets, {c for c, _ in common.most_common(keywords)})
+    else:
+        trial = TRIALS[way](vocab, poets)
     params = [p for p in (trial.parameters() if isinstance(trial, torch.nn.Module) else trial.model.parameters())
               if p.requires_grad]
     poem_ids = lambda p: [vocab.char_id(c) for c in p] + [vocab.index[EOS]]  # noqa: E731
@@ -216,6 +260,8 @@ def main(epochs: int, way: str) -> None:
         for i in range(0, len(order), 64):
             rows = [encoded[j] for j in order[i : i + 64]]
             requests = [(f, None if rng.random() < BLANK else t, None if rng.random() < BLANK else a) for f, t, a, _ in rows]
+            if way in ("pipeline", "plain"):  # the model blanks them itself
+                requests = [(f, t, a) for f, t, a, _ in rows]
             total, count = trial.nll(requests, [ids for *_, ids in rows])
             loss = total / count
             opt.zero_grad()
@@ -240,26 +286,23 @@ def main(epochs: int, way: str) -> None:
 
     gen = torch.Generator().manual_seed(SEED)
     form = BY_NAME["五律"]
-    # voice: the author classifier of voice_ceiling_report, on poems written as each poet and as nobody
-    vtrain = [(a, p) for _, _, a, p in train if a in voice.POETS]
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2, token_pattern=None)
-    clf = LogisticRegression(max_iter=2000, C=10.0, class_weight="balanced")
-    clf.fit(vectorizer.fit_transform([p for _, p in vtrain]), [a for a, _ in vtrain])
+    # voice: the told stage's author classifier, on poems written as each poet and as nobody
+    clf = VoiceClassifier(list(VOICES), [(a, p) for _, _, a, p in train])
     print("\nvoice: share of 五律 written as each poet that the classifier gives to that poet (and written as nobody):")
-    anyone = trial.write([("五律", None, None)] * (PER_POET * len(voice.POETS)), form, gen)
-    base = Counter(clf.predict(vectorizer.transform(anyone)))
+    anyone = trial.write([("五律", None, None)] * (PER_POET * len(VOICES)), form, gen)
+    base = Counter(clf.attribute(anyone))
     recalls = []
-    for poet in voice.POETS:
+    for poet in VOICES:
         poems = trial.write([("五律", None, poet)] * PER_POET, form, gen)
-        share = float(np.mean(clf.predict(vectorizer.transform(poems)) == poet))
+        share = clf.recall(poems, poet)
         recalls.append(share)
         print(f"  {poet}: {share:.3f}  (poems written as nobody given to {poet}: {base[poet] / len(anyone):.3f}); first: {poems[0]}")
-    print(f"  mean {np.mean(recalls):.3f} (chance {1 / len(voice.POETS):.3f}; the classifier's mean recall on real dev poems: "
-          "python tests/voice_ceiling_report.py)")
+    print(f"  mean {np.mean(recalls):.3f} (chance {1 / len(VOICES):.3f}; the classifier's mean recall on real dev poems: "
+          "metrics/told.json voice.ceiling)")
 
-    # subject: the title ranking of subject_ceiling_report, on poems written for dev titles and with no title
+    # subject: the told stage's title ranking, on poems written for dev titles and with no title
     titled = [(t, p) for _, t, _, p in dev if t]
-    scorer = subject.TitleScorer([(t, p) for _, t, _, p in train])
+    scorer = TitleScorer([(t, p) for _, t, _, p in train])
     picks = [titled[i] for i in np.random.default_rng(SEED).permutation(len(titled)) if scorer.has_keyword(titled[i][0])][:TITLES]
     for label, use in (("with the title", True), ("without it", False)):
         poems = trial.write([("五律", t if use else None, None) for t, _ in picks], form, gen)
@@ -270,4 +313,5 @@ def main(epochs: int, way: str) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2, sys.argv[2] if len(sys.argv) > 2 else "prefix")
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2, sys.argv[2] if len(sys.argv) > 2 else "prefix",
+         int(sys.argv[3]) if len(sys.argv) > 3 else 0)
