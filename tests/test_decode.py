@@ -233,6 +233,36 @@ def test_cli_writes_checks_and_scores_every_form_with_the_poet(setup, capsys, tm
     assert "3 poems: perplexity" in lines[-1] and [line.split()[1] for line in lines[:3]] == poems.read_text().split()
 
 
+def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys):
+    out = setup["out"]
+    common = ["--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"]
+    table = setup["poets"]["poet"].conditions
+    cli_main(["poets", "--model", str(out / "models" / "poet"), *common])
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in listed[:-1]] == table.poets and f"{len(table.poets)} of {len(table.poets)} poets" in listed[-1]
+    cli_main(["poets", "--model", str(out / "models" / "poet"), "--search", table.poets[0][0], *common])
+    assert all(table.poets[0][0] in line.split()[1] for line in capsys.readouterr().out.splitlines()[:-1])
+    title = " ".join(table.words[:2])  # keywords
+    cli_main(["write", "--model", str(out / "models" / "poet"), "--form", "五绝", "--title", title, "--poet", table.poets[0],
+              "--start", "山", "-n", "2", "--best-of", "2", *common])
+    text = capsys.readouterr().out
+    assert text.count("*山") == 2 and text.count("passes every rule of 五绝") == 2
+    for args, message in (
+        (["--poet", "无名氏甲"], "closest known: "),
+        (["--title", "♪"], "no character of the title '♪'"),
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            cli_main(["write", "--model", str(out / "models" / "poet"), "--form", "五绝", *args, *common])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 1 and err.count("\n") == 1 and message in err
+    with pytest.raises(SystemExit):
+        cli_main(["write", "--model", str(out / "models" / "single"), "--title", title, *common])
+    assert "trained without titles and poets" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli_main(["poets", "--model", str(out / "models" / "single"), *common])
+    assert "trained without poets" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("text, code, message", [
     (PASSES["月夜"], 0, "passes every rule of 五律"),
     (FLAGGED["过故人庄"][0], 1, "拗 · fits no line type"),

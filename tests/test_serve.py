@@ -87,6 +87,28 @@ def test_write_without_a_model_uses_the_default_one(client):
     assert data["poems"][0]["form"] == "七绝" and len(data["poems"][0]["lines"]) == 4
 
 
+def test_poets_are_listed_for_the_picker(client, tiny_models):
+    table = tiny_models["poets"]["poet"].conditions
+    data = client.get("/api/poets").json()
+    assert data["model"] == "poet" and [p["name"] for p in data["poets"]] == table.poets
+    assert [p["poems"] for p in data["poets"]] == sorted(table.poems, reverse=True) and data["title_words"] == table.words
+    assert client.get("/api/poets?model=single").json()["poets"] == []  # told nothing
+
+
+def test_write_on_a_title_in_a_poets_voice(client, tiny_models):
+    table = tiny_models["poets"]["poet"].conditions
+    body = {"form": "五绝", "title": " ".join(table.words[:2]), "poet": table.poets[0], "n": 2, "best_of": 2}
+    data = client.post("/api/write", json=body).json()  # the model defaults to the poet
+    assert len(data["poems"]) == 2 and all(p["meter_valid"] and p["form"] == "五绝" for p in data["poems"])
+    unknown = client.post("/api/write", json={**body, "poet": table.poets[0] + "甲"})
+    assert unknown.status_code == 400 and "closest known: " in unknown.json()["detail"]
+    assert table.poets[0] in unknown.json()["detail"].split("closest known: ")[1]
+    unreadable = client.post("/api/write", json={**body, "title": "♪♪"})
+    assert unreadable.status_code == 400 and "no character of the title" in unreadable.json()["detail"]
+    told_nothing = client.post("/api/write", json={"model": "single", "title": table.words[0]})
+    assert told_nothing.status_code == 400 and "trained without titles and poets" in told_nothing.json()["detail"]
+
+
 def test_best_of_is_bounded(client):
     assert len(client.post("/api/write", json={"model": "single", "n": 2, "best_of": 4}).json()["poems"]) == 2
     response = client.post("/api/write", json={"model": "single", "best_of": MAX_BEST_OF + 1})
@@ -183,8 +205,24 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             assert heads == list("春江花月")
             assert first.locator(".char small").count() == 28
             assert "keeps every rule of 七绝" in first.inner_text() and "七绝 · 4 lines of 7 characters" in first.inner_text()
+            # a titled poem in a poet's voice: the picker offers the poet's poets, searchable as one types
+            page.wait_for_selector("#poet-list option", state="attached")
+            poets = page.eval_on_selector_all("#poet-list option", "options => options.map(o => o.value)")
+            assert poets == tiny_models["poets"]["poet"].conditions.poets
+            page.fill("#poet", "无名氏")
+            page.click("#write")
+            assert "does not know 无名氏: pick a name from the list" in page.inner_text("#write-message")
+            page.fill("#poet", poets[0])
+            page.fill("#title", " ".join(tiny_models["poets"]["poet"].conditions.words[:2]))
+            page.click("#write")
+            page.wait_for_function("() => !document.querySelector('#write').disabled && "
+                                   "document.querySelectorAll('#poems .poem').length === 2")
+            assert page.inner_text("#write-message") == ""
+            assert all("keeps every rule of 七绝" in t for t in page.locator("#poems .poem").all_inner_texts())
             page.select_option("#model", "single")  # a 五律 model: the other forms are not offered
             assert page.input_value("#form") == "五律" and page.locator("#form option[value=七绝]").is_disabled()
+            page.wait_for_function("() => document.querySelector('#poet').disabled")  # told no title or poet
+            assert "told no title or poet" in page.inner_text("#poet-count")
             page.select_option("#model", "poet")
             page.fill("#check-text", FORM_PASSES["登高"][0])  # a pasted 七律, recognised by its shape
             page.click("#check")

@@ -4,6 +4,8 @@
     tangshi write --form 七绝 --acrostic 春江花月
     tangshi write --model models/double --acrostic 春江花月夜思故乡
     tangshi write --form 七律 --first-line 风急天高猿啸哀
+    tangshi write --title 秋夜寄友 --poet 韦应物 --form 五绝
+    tangshi poets                                  # the poets the poet knows, with their poem counts
     tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
     tangshi score poems.txt --model models/double
 """
@@ -60,7 +62,7 @@ def cmd_write(args) -> None:
     from tqdm import tqdm
 
     from ..models.checkpoint import load_poet
-    from ..writing.decode import Constraints, Request, check_writes
+    from ..writing.decode import Constraints, Request, check_writes, told
     from ..writing.rerank import batch_sizes, write_best
 
     sizes = list(batch_sizes(args.n, check_best_of(args.best_of)))  # refuses n < 1 and a bad best-of before anything loads
@@ -71,8 +73,9 @@ def cmd_write(args) -> None:
     vocab = poet.vocab  # the shared dictionary or the poet's own
     check_writes(poet, form)
     constraints = Constraints(vocab, lexicon)
-    given = [to_simplified(x) if x else x for x in (args.start, args.acrostic, args.first_line)]
+    given = [to_simplified(x) if x else x for x in (args.start, args.acrostic, args.first_line, args.title, args.poet)]
     Request(*given).check(vocab, form)  # a bad start, acrostic or first line fails here, before any poem is written
+    told(poet, vocab, [Request(*given)])  # and an unknown poet or an unreadable title
     with tqdm(total=args.n, unit="poem", file=sys.stderr, disable=len(sizes) == 1) as bar:
         for number, size in enumerate(sizes):  # batches of bounded size, printed as each is done
             written = write_best(
@@ -85,6 +88,20 @@ def cmd_write(args) -> None:
             sys.stdout.write(text)
             sys.stdout.flush()
             bar.update(size)
+
+
+def cmd_poets(args) -> None:
+    from ..models.checkpoint import load_poet
+
+    poet, _ = load_poet(args.model or default_model(), args.vocab, args.device)
+    table = getattr(poet, "conditions", None)
+    if table is None:
+        raise TangshiError(f"{args.model or default_model()} was trained without poets: use the poet (models/poet)")
+    shown = [(p, n) for p, n in zip(table.poets, table.poems) if not args.search or args.search in p]
+    for name, poems in shown:
+        print(f"{poems:6d}  {name}")
+    print(f"{len(shown)} of {len(table.poets)} poets (each with at least {min(table.poems, default=0)} poems in the "
+          f"poet's training text); it reads titles through {len(table.words)} title words, e.g. {' '.join(table.words[:20])}")
 
 
 def cmd_check(args) -> None:
@@ -156,6 +173,8 @@ def parser() -> argparse.ArgumentParser:
     given.add_argument("--start", help="the first character")
     given.add_argument("--acrostic", help="one character at the head of each line (藏头诗): 4 for a 绝句, 8 for a 律诗")
     given.add_argument("--first-line", help="a first line to continue: 5 characters for 五言, 7 for 七言")
+    w.add_argument("--title", help="what the poem is about: a title or a few keywords (秋夜寄友, 秋 月 思乡); the poet only")
+    w.add_argument("--poet", help="whose voice to write in (韦应物, 杜甫 …; `tangshi poets` lists them); the poet only")
     w.add_argument("--form", default=WULV.name, help=f"{NAMES} (or {', '.join(f.key for f in FORMS)}); default %(default)s. "
                    "The report's five variants write 五律 alone; the poet writes all four")
     w.add_argument("--model", help=f"a trained model folder (default: the first of {', '.join(PREFERRED)} under models/)")
@@ -168,6 +187,12 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--top-p", type=float, default=0.95)
     w.add_argument("--seed", type=int, default=0)
     w.set_defaults(func=cmd_write)
+
+    o = sub.add_parser("poets", help="the poets the poet knows (for write --poet), with their poem counts",
+                       epilog="example: tangshi poets --search 杜")
+    o.add_argument("--search", help="only names containing this")
+    o.add_argument("--model", help=f"default: the first of {', '.join(PREFERRED)} under models/")
+    o.set_defaults(func=cmd_poets)
 
     c = sub.add_parser("check", help=f"judge a poem by the rules of its form ({NAMES}, recognised by its shape)",
                        epilog='example: tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"; '
@@ -189,7 +214,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--models", default=PATHS["models"], help="folder of trained variants (default %(default)s)")
     v.set_defaults(func=cmd_serve)
 
-    for sp in (w, c, s, v):
+    for sp in (w, o, c, s, v):
         sp.add_argument("--tones", default=PATHS["tones"], help="tone lexicon from the meter stage (default %(default)s)")
         sp.add_argument("--parallel", default=PATHS["parallel"], help="对仗 model from the parallel stage (default %(default)s)")
         sp.add_argument("--vocab", default=PATHS["vocab"],

@@ -39,6 +39,8 @@ class WriteIn(BaseModel):
     start: str | None = Field(default=None, max_length=8)
     acrostic: str | None = Field(default=None, max_length=16)
     first_line: str | None = Field(default=None, max_length=16)
+    title: str | None = Field(default=None, max_length=40)  # a title or a few keywords: what the poem is about
+    poet: str | None = Field(default=None, max_length=20)  # whose voice (GET /api/poets lists them)
     form: Literal["五绝", "七绝", "五律", "七律"] = "五律"  # the names in forms.FORMS
     constrain: Literal["none", "form", "meter"] = "meter"
     temperature: float = Field(default=0.8, gt=0, le=3)
@@ -140,13 +142,24 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         return {"models": out, "default": default, "best_of": BEST_OF, "problems": problems, "hint": hint,
                 "forms": [{"name": f.name, "lines": f.lines, "chars": f.chars} for f in FORMS]}
 
+    @app.get("/api/poets")
+    def list_poets(model: str | None = None) -> dict:
+        """The poets a model knows (for the page's searchable picker), most poems first, and its title words."""
+        name = model or default_model_name(models)
+        table = getattr(models[name][0], "conditions", None) if name in models else None
+        if table is None:
+            return {"model": name, "poets": [], "title_words": []}
+        return {"model": name, "poets": [{"name": p, "poems": n} for p, n in zip(table.poets, table.poems)],
+                "title_words": table.words}
+
     @app.post("/api/write")
     def write(body: WriteIn) -> dict:
         name = body.model or default_model_name(models)
         if name not in models:
             raise HTTPException(404, f"model {name!r} is not trained here: run `dvc repro train@{name or 'poet'}`")
         given = {k: to_simplified(v.strip()) if v and v.strip() else None
-                 for k, v in (("start", body.start), ("acrostic", body.acrostic), ("first_line", body.first_line))}
+                 for k, v in (("start", body.start), ("acrostic", body.acrostic), ("first_line", body.first_line),
+                              ("title", body.title), ("poet", body.poet))}
         poet, _ = models[name]
         form = get_form(body.form)
         try:  # write_poems refuses a form the model does not write, and a bad request, with a TangshiError

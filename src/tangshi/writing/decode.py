@@ -46,11 +46,14 @@ TONE_CODES = {PING: 0, ZE: 1, EITHER: 2}  # the tone of each written token; punc
 
 @dataclass
 class Request:
-    """What to write: a start character, an acrostic of one character a line, or a given first line (or nothing)."""
+    """What to write: a start character, an acrostic of one character a line, or a given first line (or nothing);
+    and, for a poet told titles and poets, a title (or a few keywords) and a poet whose voice to write in."""
 
     start: str | None = None
     acrostic: str | None = None
     first_line: str | None = None
+    title: str | None = None
+    poet: str | None = None
     forced: dict[int, str] = field(default_factory=dict, init=False)  # token position -> character
 
     def check(self, vocab: Vocab, form: Form = WULV) -> "Request":
@@ -281,6 +284,20 @@ def check_writes(poet, form: Form) -> None:
                            f"for {form.name}")
 
 
+def told(poet, vocab: Vocab, requests: list[Request]) -> np.ndarray | None:
+    """The (B, width) rows of what each request tells a conditioned poet (data/conditions.py); None when no
+    request asks for a title or a poet. An unknown poet or a title the poet cannot read is refused."""
+    if not any(r.title or r.poet for r in requests):
+        return None
+    conditions = getattr(poet, "conditions", None)
+    if conditions is None:
+        raise TangshiError("this model was trained without titles and poets: use the poet (models/poet) for --title/--poet")
+    for r in requests:
+        conditions.check_poet(r.poet or None)
+        conditions.check_title(r.title or None)
+    return np.array([conditions.encode(r.title, r.poet) for r in requests], dtype=np.int64)
+
+
 @torch.no_grad()
 def write_poems(
     poet, vocab: Vocab, requests: list[Request], mode: str = "form", constraints: Constraints | None = None,
@@ -298,6 +315,7 @@ def write_poems(
         raise TangshiError(f"temperature must be above 0, not {temperature}")
     check_writes(poet, form)
     requests = [r.check(vocab, form) for r in requests]
+    condition = told(poet, vocab, requests)
     constraints = constraints or Constraints(vocab)
     B, device = len(requests), poet.device
     rng = np.random.default_rng(seed)
@@ -324,7 +342,7 @@ def write_poems(
         used = torch.zeros(B, len(vocab), dtype=torch.bool, device=device)
     forced_ids = forced_ids.to(device)
     x = torch.full((B,), poet.start_id(form), dtype=torch.long, device=device)  # `*` or the form's token
-    state = poet.init_state(B, steps)
+    state = poet.init_state(B, steps) if condition is None else poet.init_state(B, steps, condition)
     out = torch.empty((B, steps), dtype=torch.long, device=device)
     chosen_nll = torch.zeros(B, dtype=torch.float64, device=device)
     chosen = torch.zeros(B, dtype=torch.long, device=device)

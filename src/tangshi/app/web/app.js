@@ -123,6 +123,7 @@ async function loadModels() {
     FORMS = Object.fromEntries(data.forms.map((f) => [f.name, [f.lines, f.chars]]));
     MODEL_FORMS = Object.fromEntries(data.models.map((m) => [m.name, m.forms]));
     fitForms();
+    loadPoets();
     $("best-of").value = data.best_of;
     if (!data.models.length) {
       $("write-message").textContent = data.hint;
@@ -130,6 +131,28 @@ async function loadModels() {
     }
   } catch (err) {
     $("write-message").textContent = err.message;
+  }
+}
+
+let POETS = new Set();  // the chosen model's poets, for the picker
+
+async function loadPoets() {  // the searchable picker: every poet the chosen model knows, most poems first
+  const list = $("poet-list");
+  list.replaceChildren();
+  try {
+    const data = await api(`/api/poets?model=${encodeURIComponent($("model").value)}`);
+    POETS = new Set(data.poets.map((p) => p.name));
+    for (const p of data.poets) {
+      const option = document.createElement("option");
+      option.value = p.name;
+      option.label = `${p.name} · ${p.poems} poems`;
+      list.append(option);
+    }
+    const told = data.poets.length > 0;
+    $("title").disabled = $("poet").disabled = !told;
+    $("poet-count").textContent = told ? `${data.poets.length} poets` : "this model is told no title or poet";
+  } catch (err) {
+    $("poet-count").textContent = err.message;
   }
 }
 
@@ -151,7 +174,7 @@ document.querySelectorAll("input[name=kind]").forEach((radio) => radio.addEventL
   $("write-message").textContent = "";
 }));
 $("form").addEventListener("change", () => { fitForms(); $("write-message").textContent = ""; });
-$("model").addEventListener("change", fitForms);
+$("model").addEventListener("change", () => { fitForms(); loadPoets(); });
 
 $("write-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -166,6 +189,13 @@ $("write-form").addEventListener("submit", async (event) => {
     seed: Math.floor(Math.random() * 1e9),
   };
   if (text) body[kind] = text;
+  const title = $("title").value.trim(), poet = $("poet").value.trim();
+  if (poet && POETS.size && !POETS.has(poet)) {
+    $("write-message").textContent = `the model does not know ${poet}: pick a name from the list`;
+    return;
+  }
+  if (title && !$("title").disabled) body.title = title;
+  if (poet && !$("poet").disabled) body.poet = poet;
   $("write").disabled = true;
   $("poems").replaceChildren();
   try {
