@@ -2,7 +2,9 @@
 variant's own training split; for a poet of every form also on each form's Tang dev split -> metrics/eval/V.json.
 
 A model of the poet's own dictionary is scored twice: on its dictionary, and folded onto the shared one
-(training/perplexity.py) — the `folded` figures are the ones that compare with the five report variants."""
+(training/perplexity.py) — the `folded` figures are the ones that compare with the five report variants.
+Every figure but `told` is of poems told nothing; a poet told titles and poets is also scored, in `told`, on each
+dev split told nothing, its poet, its title, both (the dev poems' own, data/titles/; its own dictionary)."""
 
 import json
 import sys
@@ -11,8 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from tangshi.atomic import write_json
+from tangshi.data.conditions import blanked
+from tangshi.data.titles import read_metas, titles_path
 from tangshi.data.vocab import ENCODED, Vocab
-from tangshi.errors import run_main
+from tangshi.errors import TangshiError, run_main
 from tangshi.forms import WULV, with_start
 from tangshi.models.checkpoint import load_poet
 from tangshi.models.poet import all_token_nll
@@ -21,6 +25,7 @@ from tangshi.training.perplexity import build_fold, folded_token_nll, line_role_
 
 # metric prefix -> encoded split; every dev poem of the normal set is a dev poem of the large set
 SPLITS = {"dev": "normal/dev", "large_dev": "large/dev"}
+TOLD = {"nothing": (True, True), "poet": (True, False), "title": (False, True), "both": (False, False)}  # blank title, poet
 
 
 def main() -> None:
@@ -65,9 +70,33 @@ def main() -> None:
             metrics["forms"][form.name] = {"dev_poems": poems, **{f"dev_{k}": v for k, v in dev.items()}}
         pooled = line_role_perplexities(*zip(*form_nlls))  # every form's dev poems
         metrics["forms_dev_lines_ppl"] = {role: round(v, 4) for role, v in pooled.items()}
+    if poet.conditions is not None:
+        metrics["told"] = told_perplexities(poet, vocab, load)
     metrics.update(best_epoch=config["best_epoch"], epochs=config["epochs"], parameters=config["parameters"])
     write_json(f"metrics/eval/{variant}.json", metrics)
     print(f"evaluate@{variant}: {metrics}")
+
+
+def told_perplexities(poet, vocab, load) -> dict:
+    """Dev PP (all tokens, own dictionary) of each form's dev split and the normal and large 五律 dev, and of the
+    four forms' pooled, told nothing, the poet, the title, both."""
+    sets = {f.name: (f"{f.folder}/dev", f) for f in poet.forms}
+    sets.update({f"{WULV.name} {s.split('/')[0]}": (s, WULV) for s in SPLITS.values()})
+    out, pooled = {}, {way: [] for way in TOLD}
+    for name, (split, form) in sets.items():
+        ids = load(split, form)
+        rows = poet.conditions.encode_all(read_metas(titles_path(*split.split("/"))))
+        if len(rows) != len(ids):
+            raise TangshiError(f"{titles_path(*split.split('/'))} has {len(rows)} poems for {len(ids)} encoded: "
+                               "run `dvc repro titles`")
+        out[name] = {}
+        for way, (title, who) in TOLD.items():
+            nll = all_token_nll(poet, ids, condition=blanked(rows, title=title, poet=who))
+            out[name][way] = round(pooled_perplexities([nll], [ids], vocab)[0], 4)
+            if name in {f.name for f in poet.forms}:
+                pooled[way].append(nll.reshape(-1))
+    out["pooled"] = {way: round(float(np.exp(np.concatenate(n).mean())), 4) for way, n in pooled.items()}
+    return out
 
 
 if __name__ == "__main__":

@@ -23,8 +23,11 @@ OVERRIDES = {
     "vocab": {"size": 300},
     "poet_vocab": {"min_count": 2},
     "train": {"epochs": 2, "patience": 0, "batch_size": 32, "lr": 0.005, "device": "cpu"},
-    "models": {**{v: {"hidden": 16} for v in VARIANTS}, "poet": {"hidden": 16, "verse_epochs": 1.5, "patience": None, "shortlist": 100}},
-    "sample": {"per_start": 2, "starts": "山月日风人", "acrostic": "山水风云日月春秋", "best_of": 3},
+    "models": {**{v: {"hidden": 16} for v in VARIANTS}, "poet": {"hidden": 16, "verse_epochs": 1.5, "patience": None, "shortlist": 100,
+                                                             "condition": {"min_poems": 3}}},
+    "sample": {"per_start": 2, "starts": "山月日风人", "acrostic": "山水风云日月春秋", "best_of": 3,
+               "prompts": [{"title": "春望", "poet": "李白"}, {"title": "秋 月", "poet": "王维"}], "per_prompt": 2},
+    "told": {"poets": ["李白", "刘长卿", "王维"], "per_poet": 2, "titles": 12},
 }
 
 
@@ -165,6 +168,25 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
         assert real["couplet_3_4"] > real["random_couplets"] and real["couplet_5_6"] > real["random_couplets"], name
         assert 0 <= poet_samples["by_form"][name]["by_mode"]["meter"]["best_of_3"]["middle_parallel"] <= 1
     assert "middle_parallel" not in poet_samples["by_form"]["七绝"]["by_mode"]["meter"]["best_of_3"]  # a 绝句 has none
+    # the poet is told titles and poets: scored told each way, written for the prompts, judged by the told study
+    told = poet_eval["told"]
+    assert set(told) == {"五绝", "七绝", "五律", "七律", "五律 normal", "五律 large", "pooled"}
+    assert all(set(ways) == {"nothing", "poet", "title", "both"} and min(ways.values()) > 1 for ways in told.values())
+    assert told["五律"]["nothing"] == pytest.approx(poet_eval["forms"]["五律"]["dev_ppl"], rel=1e-3)
+    assert told["五律"]["both"] != told["五律"]["nothing"]
+    assert "told" not in json.loads((repo / "metrics/eval/single.json").read_text())
+    for name, form in poet_samples["by_form"].items():
+        prompted = form["by_mode"]["prompted"]["best_of_3"]
+        assert prompted["poems"] == 4 and prompted["meter_valid"] == 1.0, name
+    assert "《春望》 李白:" in (repo / "samples/poet.txt").read_text(encoding="utf-8")
+    assert "prompted" not in json.loads((repo / "metrics/samples/single.json").read_text())["by_mode"]
+    assert "told" in ran
+    study = json.loads((repo / "metrics/told.json").read_text())
+    voice, subject = study["voice"], study["subject"]
+    assert voice["poets"] == ["李白", "刘长卿", "王维"] and voice["written_per_poet"] == 8  # 2 a form
+    assert 0 <= voice["ceiling"]["mean_recall"] <= 1 and set(voice["written_as"]) == set(voice["poets"])
+    assert all(0 <= x <= 1 for x in list(voice["copied_lines_own"].values()) + list(voice["copied_lines_all"].values()))
+    assert subject["titles"] == 12 and 0 <= subject["with_title"] <= 1 and 0 <= subject["without_title"] <= 1
     report = (repo / "metrics/report.md").read_text(encoding="utf-8")
     assert all(f"| {v} |" in report for v in VARIANTS)
     assert (repo / "plots/perplexity.png").stat().st_size > 10_000 and (repo / "plots/variants.png").exists()

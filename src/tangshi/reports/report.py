@@ -152,5 +152,38 @@ def build_report(variants: dict, root: Path = Path(".")) -> str:
         text += ("\n## Every form\n\nThe models that write all four forms, on each form's Tang dev split (perplexity "
                  "over every predicted token, the form's token not counted, and over the characters alone) and in "
                  "their samples of that form (the main set is meter, best of N).\n\n" + to_markdown(forms) + "\n")
+    text += told_section(variants, root)
     write_text(root / "metrics" / "report.md", text)
+    return text
+
+
+def told_section(variants: dict, root: Path = Path(".")) -> str:
+    """A poet told titles and poets: dev PP told nothing, the poet, the title, both (own dictionary), and the
+    voice and subject study (metrics/told.json)."""
+    rows = []
+    for name in variants:
+        for split, ways in read_json(root / "metrics" / "eval" / f"{name}.json").get("told", {}).items():
+            rows.append({"variant": name, "dev split": split, **{f"told {w}": v for w, v in ways.items()},
+                         "both vs nothing": ways["both"] / ways["nothing"] - 1})
+    if not rows:
+        return ""
+    text = ("\n## Told a title and a poet\n\nDev perplexity over every predicted token, on the model's own dictionary, "
+            "of each dev split's poems told nothing, their poet, their title, both (their own; the poet knows the "
+            "poets with enough training poems and reads a title's subject words).\n\n" + to_markdown(pd.DataFrame(rows)) + "\n")
+    told = root / "metrics" / "told.json"
+    if told.exists():
+        study = read_json(told)
+        v, s = study["voice"], study["subject"]
+        voice = pd.DataFrame([{
+            "poet": p, "train poems": v["train_poems"][p], "ceiling recall (real dev)": v["ceiling"]["recall"].get(p),
+            "written as the poet": v["written_as"][p], "told no poet, given to": v["told_nobody_given_to"][p],
+            "copied lines (own poems)": v["copied_lines_own"][p], "copied lines (all verse)": v["copied_lines_all"][p],
+        } for p in v["poets"]])
+        text += (f"\n### Voice\n\nAn author classifier of {len(v['poets'])} poets (train split) gives poems written as each "
+                 f"poet to that poet: mean {v['mean_written_as']:.3f}, {v['share_of_ceiling']:.0%} of its mean recall on "
+                 f"real dev poems ({v['ceiling']['mean_recall']:.3f}); chance {v['chance']:.3f}.\n\n" + to_markdown(voice) + "\n"
+                 f"\n### Subject\n\nA poem's true title ranked first among {s['distractors'] + 1} dev titles: real dev poems "
+                 f"{s['ceiling']:.3f}; the poet's poems written for {s['titles']} of those titles {s['with_title']:.3f} "
+                 f"({s['share_of_ceiling']:.0%} of real), the same titles' poems told no title {s['without_title']:.3f}; "
+                 f"chance {s['chance']:.3f}.\n")
     return text

@@ -50,11 +50,14 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
         mode: [Request(start=c) for c in cfg["starts"] for _ in range(cfg["per_start"])] for mode in MODES
     }
     sets["acrostic"] = [Request(acrostic=cfg["acrostic"][: form.lines]) for _ in range(cfg["per_start"])]
+    prompts = prompt_requests(poet, cfg)
+    if prompts:  # a poet told titles and poets: the prompts' poems, written with meter constraints
+        sets["prompted"] = prompts
     main, best_of = cfg["constrain"], cfg["best_of"]
     order = [main] + [m for m in sets if m != main]
     sections, by_mode = [], {}
     for index, name in enumerate(order):
-        mode = "meter" if name == "acrostic" else name
+        mode = "meter" if name in ("acrostic", "prompted") else name
         by_mode[name] = {}
         for n in sorted({best_of, 1}, reverse=True):  # the published set first
             written = write_best(poet, vocab, sets[name], n, mode=mode, constraints=constraints, seed=seed + index,
@@ -67,13 +70,29 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
                 every.extend(w.poem for w in written)
             if parallel is not None and form.lines == 8:  # 对仗: both middle couplets parallel
                 stats["middle_parallel"] = round(sum(both_middle_parallel(parallel, w.poem) for w in written) / len(written), 5)
-            title = f"## {name}" + (" (meter constraints)" if name == "acrostic" else "") + f" · best of {n}"
+            title = f"## {name}" + (" (meter constraints)" if name in ("acrostic", "prompted") else "") + f" · best of {n}"
             summary = (
                 f"form {stats['form_valid']:.2f} · rhyme {stats['rhyme_valid']:.2f} · tone {stats['tone_valid']:.2f} · "
                 f"meter {stats['meter_valid']:.2f} · chosen PP {stats['chosen_ppl_chars']:.1f} · "
                 f"distinct-2 {stats['distinct_2']:.2f} · copied lines {stats['copied_lines']:.3f}"
                 + (f" · 对仗 {stats['middle_parallel']:.2f}" if "middle_parallel" in stats else "")
             )
-            sections.append("\n".join([title, summary, ""] + [mark(w, j) for w, j in zip(written, judgements)]))
+            marks = [mark(w, j) for w, j in zip(written, judgements)]
+            if name == "prompted":
+                marks = [f"{prompt_label(r)}  {m}" for r, m in zip(sets[name], marks)]
+            sections.append("\n".join([title, summary, ""] + marks))
     metrics = {"constrain": main, "best_of": best_of, **by_mode[main][f"best_of_{best_of}"], "by_mode": by_mode}
     return "\n\n".join(sections), metrics
+
+
+def prompt_requests(poet, cfg: dict) -> list[Request]:
+    """cfg["prompts"] (a title and a poet each), per_prompt poems each, for a poet told titles and poets; none
+    for another model."""
+    if getattr(poet, "conditions", None) is None:
+        return []
+    return [Request(title=p.get("title"), poet=p.get("poet")) for p in cfg.get("prompts") or []
+            for _ in range(cfg.get("per_prompt", 1))]
+
+
+def prompt_label(request: Request) -> str:
+    return f"《{request.title or '—'}》 {request.poet or 'any poet'}:"

@@ -1,0 +1,98 @@
+"""The voice and subject study of a poet told titles and poets (issue 21): do its poems sound like the poet they
+were written as, and are they about the title they were written for?
+
+Both judges learn from the four Tang forms' train splits alone and are scored
+first on real dev poems (their ceilings):
+
+- voice (judge/voice.py): an author classifier of the study's poets. The poet
+  writes `per_poet` poems of each form as each of them, and as many told no
+  poet; reported, per poet, the share the classifier gives to the poet asked
+  for, their mean against the ceiling's mean recall, and for the poems told no
+  poet the share given to each (what chance looks like for this poet).
+- subject (judge/subject.py): the true title ranked among distractor titles
+  of other dev poems. The poet writes a poem for each of `titles` dev titles
+  (each with a subject keyword, in its own poem's form) told the title, and
+  again told nothing; the share ranked first, against real dev poems'.
+
+Poems are written as the sample stage writes its main sets (its constraint,
+temperature and top-p, best of 1). Copied lines of the poems written as each
+poet are counted against that poet's own poems (the verse and the Tang sets)
+and against all verse: a voice is not a quotation.
+"""
+
+import numpy as np
+
+from ..data.titles import Meta
+from ..forms import FORMS
+from ..judge.quality import Reference, copy_rates
+from ..judge.subject import DISTRACTORS, TitleScorer
+from ..judge.voice import VoiceClassifier
+from ..writing.decode import Request, write_poems
+
+
+def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict[str, list[tuple[Meta, str]]],
+          verse: list[tuple[Meta, str]], cfg: dict, sample: dict, seed: int) -> dict:
+    """`train`/`dev`: each form's (title and author, poem) pairs; `verse`: the verse corpus's; `cfg`: params told;
+    `sample`: params sample (how to write)."""
+    vocab = poet.vocab
+    write_kw = {"mode": sample["constrain"], "temperature": sample["temperature"], "top_p": sample["top_p"],
+                "constraints": constraints}
+    all_train = [(m, p) for pairs in train.values() for m, p in pairs]
+    all_dev = [(m, p) for pairs in dev.values() for m, p in pairs]
+
+    voice = VoiceClassifier(cfg["poets"], [(m.author, p) for m, p in all_train])
+    ceiling = voice.ceiling([(m.author, p) for m, p in all_dev])
+    as_poet: dict[str, list[str]] = {p: [] for p in voice.poets}
+    nobody: list[str] = []
+    for number, form in enumerate(FORMS):
+        requests = [Request(poet=p) for p in voice.poets for _ in range(cfg["per_poet"])]
+        requests += [Request() for _ in range(cfg["per_poet"] * len(voice.poets))]
+        written = [w.poem for w in write_poems(poet, vocab, requests, seed=seed + number, form=form, **write_kw)]
+        for i, p in enumerate(voice.poets):
+            as_poet[p] += written[i * cfg["per_poet"] : (i + 1) * cfg["per_poet"]]
+        nobody += written[len(voice.poets) * cfg["per_poet"] :]
+    given_nobody = voice.attribute(nobody)
+    everything = Reference.of([p for _, p in verse] + [p for _, p in all_train] + [p for _, p in all_dev])
+    own_poems = {p: [q for m, q in verse + all_train + all_dev if m.author == p] for p in voice.poets}
+    voice_out = {
+        "poets": voice.poets, "train_poems": dict(voice.train_poems), "ceiling": ceiling,
+        "chance": 1 / len(voice.poets), "written_per_poet": len(as_poet[voice.poets[0]]),
+        "written_as": {p: voice.recall(as_poet[p], p) for p in voice.poets},
+        "told_nobody_given_to": {p: float(np.mean([g == p for g in given_nobody])) for p in voice.poets},
+        "copied_lines_own": {p: copy_rates(as_poet[p], Reference.of(own_poems[p]))["copied_lines"] for p in voice.poets},
+        "copied_lines_all": {p: copy_rates(as_poet[p], everything)["copied_lines"] for p in voice.poets},
+        "first_poem": {p: as_poet[p][0] for p in voice.poets},
+    }
+    voice_out["mean_written_as"] = float(np.mean(list(voice_out["written_as"].values())))
+    voice_out["share_of_ceiling"] = voice_out["mean_written_as"] / ceiling["mean_recall"]
+
+    scorer = TitleScorer([(m.title, p) for m, p in all_train])
+    real = [(m.title, p, form) for form, pairs in dev.items() for m, p in pairs if scorer.has_keyword(m.title)]
+    pool = [t for t, _, _ in real]
+    real_first = scorer.first_share(pool, [p for _, p, _ in real], pool, seed)
+    picks = [real[i] for i in np.random.default_rng(seed).permutation(len(real))[: cfg["titles"]]]
+    subject_out = {"keywords": len(scorer.keywords), "distractors": DISTRACTORS, "chance": 1 / (DISTRACTORS + 1),
+                   "real_dev_poems": len(real), "ceiling": real_first, "titles": len(picks)}
+    for label, use in (("with_title", True), ("without_title", False)):
+        poems = [""] * len(picks)
+        for number, form in enumerate(FORMS):  # each title in its own dev poem's form
+            at = [i for i, (_, _, f) in enumerate(picks) if f == form.name]
+            if not at:
+                continue
+            requests = [Request(title=picks[i][0] if use else None) for i in at]
+            for i, w in zip(at, write_poems(poet, vocab, requests, seed=seed + 10 + number, form=form, **write_kw)):
+                poems[i] = w.poem
+        subject_out[label] = scorer.first_share([t for t, _, _ in picks], poems, pool, seed)
+        if use:
+            subject_out["first_poems"] = [{"title": t, "form": f, "poem": p} for (t, _, f), p in zip(picks[:3], poems[:3])]
+    subject_out["share_of_ceiling"] = subject_out["with_title"] / real_first
+    return {"voice": voice_out, "subject": subject_out}
+
+
+def summary(result: dict) -> str:
+    v, s = result["voice"], result["subject"]
+    return (f"voice: written as the poet {v['mean_written_as']:.3f} (ceiling {v['ceiling']['mean_recall']:.3f}, "
+            f"{v['share_of_ceiling']:.0%} of it; chance {v['chance']:.3f}); subject: with the title "
+            f"{s['with_title']:.3f}, without {s['without_title']:.3f} (ceiling {s['ceiling']:.3f}, "
+            f"{s['share_of_ceiling']:.0%} of it; chance {s['chance']:.3f})")
+
