@@ -13,7 +13,11 @@ dictionary (at most TITLE_CHARS; none when blanked) one of two ways:
   title's characters and a separator, read and never scored;
 - vector: the poem starts with its form's token as the poet's do, and every
   step's input also carries a condition vector, a learned map of the poet's
-  own 64-wide embedding and the mean embedding of the title's characters.
+  own 64-wide embedding and the mean embedding of the title's characters;
+- pipeline: the pipeline's own way (models/lstm.py, data/conditions.py): the
+  same vector from the poet's and the title words' own small vectors, through
+  a map that starts at zero, the model blanking them itself;
+- plain: the same poet told nothing, the baseline.
 
 With KEYWORDS > 0 a title is read as its characters among the KEYWORDS
 commonest title characters of the train split alone (the subject measure's
@@ -94,6 +98,18 @@ def batch(rows: list[tuple[list[int], list[int]]]) -> tuple[torch.Tensor, torch.
     return x, y
 
 
+def form_led(model, requests, poems: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each poem led by its form's token, as the poet reads it -> inputs and targets (T, B), PAD past its end."""
+    rows = [[model.vocab_size + form_index(BY_NAME[r[0]])] + p for r, p in zip(requests, poems)]
+    T = max(map(len, rows)) - 1
+    x = torch.zeros(T, len(rows), dtype=torch.long)
+    y = torch.full((T, len(rows)), PAD, dtype=torch.long)
+    for b, row in enumerate(rows):
+        x[: len(row) - 1, b] = torch.tensor(row[:-1])
+        y[: len(row) - 1, b] = torch.tensor(row[1:])
+    return x, y
+
+
 def sample(logits, state, step, vocab: Vocab, form, gen: torch.Generator) -> list[str]:
     """Poems of `form` from the first step's logits and a step function, punctuation forced, temperature 0.8,
     top-p 0.95."""
@@ -164,13 +180,7 @@ class VectorTrial(torch.nn.Module):
 
     def nll(self, requests, poems: list[list[int]]) -> tuple[torch.Tensor, int]:
         m = self.model
-        rows = [[m.vocab_size + form_index(BY_NAME[r[0]])] + p for r, p in zip(requests, poems)]
-        T = max(map(len, rows)) - 1
-        x = torch.zeros(T, len(rows), dtype=torch.long)
-        y = torch.full((T, len(rows)), PAD, dtype=torch.long)
-        for b, row in enumerate(rows):
-            x[: len(row) - 1, b] = torch.tensor(row[:-1])
-            y[: len(row) - 1, b] = torch.tensor(row[1:])
+        x, y = form_led(m, requests, poems)
         inputs = m.embed(x) + self.condition(requests)[None]
         out, _ = m.lstm(m.drop(inputs))
         return m.nll(out, y).sum(), int((y != PAD).sum())
@@ -211,13 +221,7 @@ class PipelineTrial:
 
     def nll(self, requests, poems: list[list[int]]) -> tuple[torch.Tensor, int]:
         m = self.model
-        seqs = [[m.vocab_size + form_index(BY_NAME[r[0]])] + p for r, p in zip(requests, poems)]
-        T = max(map(len, seqs)) - 1
-        x = torch.zeros(T, len(seqs), dtype=torch.long)
-        y = torch.full((T, len(seqs)), PAD, dtype=torch.long)
-        for b, row in enumerate(seqs):
-            x[: len(row) - 1, b] = torch.tensor(row[:-1])
-            y[: len(row) - 1, b] = torch.tensor(row[1:])
+        x, y = form_led(m, requests, poems)
         nll, _ = m(x, targets=y, condition=self.rows([(f, t, a) for f, t, a in requests]))
         return nll.sum(), int((y != PAD).sum())
 
