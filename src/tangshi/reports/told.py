@@ -11,8 +11,9 @@ first on real dev poems (their ceilings):
   poet the share given to each (what chance looks like for this poet).
 - subject (judge/subject.py): the true title ranked among distractor titles
   of other dev poems. The poet writes a poem for each of `titles` dev titles
-  (each with a subject keyword, in its own poem's form) told the title, and
-  again told nothing; the share ranked first, against real dev poems'.
+  (each with a keyword of the measure and a title word of the poet's, in its
+  own poem's form) told the title, and again told nothing; the share ranked
+  first, against real dev poems'.
 
 Poems are written as the sample stage writes its main sets (its constraint,
 temperature and top-p, best of 1). Copied lines of the poems written as each
@@ -70,7 +71,8 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
     real = [(m.title, p, form) for form, pairs in dev.items() for m, p in pairs if scorer.has_keyword(m.title)]
     pool = [t for t, _, _ in real]
     real_first = scorer.first_share(pool, [p for _, p, _ in real], pool, seed)
-    picks = [real[i] for i in np.random.default_rng(seed).permutation(len(real))[: cfg["titles"]]]
+    readable = [r for r in real if poet.conditions.title_words(r[0])]  # a title the poet reads a word of
+    picks = [readable[i] for i in np.random.default_rng(seed).permutation(len(readable))[: cfg["titles"]]]
     subject_out = {"keywords": len(scorer.keywords), "distractors": DISTRACTORS, "chance": 1 / (DISTRACTORS + 1),
                    "real_dev_poems": len(real), "ceiling": real_first, "titles": len(picks)}
     for label, use in (("with_title", True), ("without_title", False)):
