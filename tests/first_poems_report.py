@@ -2,9 +2,10 @@
 
     python tests/first_poems_report.py            # from the repo root, after `dvc repro`
 
-From samples/poet.txt, set "meter · best of 4" (sample.best_of): the first 五律
-written for each start character of params.yaml, then the first poem of each
-other form. Each poem is followed by the judge's verdict and pattern, and for a
+From samples/poet.txt: first, set "prompted · best of 4", the first 五律
+written for each prompt (a title and a poet, sample.prompts); then set "meter ·
+best of 4" (sample.best_of): the first 五律 written for each start character of
+params.yaml, then the first poem of each other form. Each poem is followed by the judge's verdict and pattern, and for a
 律诗 each couplet's 对仗 score (✓ where it is parallel), as README.md shows them.
 Nothing is chosen: the first poem of each batch is printed, whatever it is.
 """
@@ -28,8 +29,8 @@ def sets(path: str) -> dict[tuple[str, str], list[str]]:
         elif line.startswith("## "):
             heading = line[3:].strip()
             out[form, heading] = []
-        elif line.startswith("*") and heading:
-            out[form, heading].append(line[1:].split("$")[0])
+        elif heading and (line.startswith("*") or line.startswith("《")):  # a prompted poem follows its prompt
+            out[form, heading].append(line.split("*", 1)[1].split("$")[0])
     return out
 
 
@@ -56,6 +57,12 @@ def main() -> None:
     lexicon = ToneLexicon.load(PATHS["tones"])
     parallel = ParallelModel.load(PATHS["parallel"])
     written = sets("samples/poet.txt")
+    prompted = written.get(("五律", f"prompted (meter constraints) · best of {best_of}"))
+    if prompted:
+        per_prompt = params["sample"]["per_prompt"]
+        for i, prompt in enumerate(params["sample"]["prompts"]):
+            print(f"《{prompt['title']}》 as {prompt['poet']}\n{show(prompted[i * per_prompt], lexicon, parallel)}\n")
+        print("----\n")
     heading = f"meter · best of {best_of}"
     wulv = written["五律", heading]
     print("\n\n".join(show(wulv[i * per_start], lexicon, parallel) for i in range(len(starts))))
