@@ -53,8 +53,12 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
             as_poet[p] += written[i * cfg["per_poet"] : (i + 1) * cfg["per_poet"]]
         nobody += written[len(voice.poets) * cfg["per_poet"] :]
     given_nobody = voice.attribute(nobody)
-    everything = Reference.of([p for _, p in verse] + [p for _, p in all_train] + [p for _, p in all_dev])
-    own_poems = {p: [q for m, q in verse + all_train + all_dev if m.author == p] for p in voice.poets}
+    real_poems = verse + all_train + all_dev
+    everything = Reference.of(p for _, p in real_poems)
+    own_poems: dict[str, list[str]] = {p: [] for p in voice.poets}
+    for m, q in real_poems:  # one pass, not one a poet
+        if m.author in own_poems:
+            own_poems[m.author].append(q)
     voice_out = {
         "poets": voice.poets, "train_poems": dict(voice.train_poems), "ceiling": ceiling,
         "chance": 1 / len(voice.poets), "written_per_poet": len(as_poet[voice.poets[0]]),
