@@ -89,9 +89,6 @@ class Conditions:
         rows = [self.encode(m.title, m.author) for m in metas]
         return np.array(rows, dtype=np.int64).reshape(len(rows), self.width)
 
-    def told_nothing(self, n: int) -> np.ndarray:
-        return blanked(np.zeros((n, self.width), dtype=np.int64), title=True, poet=True)
-
     def check_poet(self, poet: str | None) -> None:
         """A requested poet must be known: one line naming the closest known names if not."""
         if poet is None or poet in self.poet_rows:
