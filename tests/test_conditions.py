@@ -163,3 +163,44 @@ def test_the_tiny_poet_learned_its_poets_vectors(tiny_models):
     model = tiny_models["poets"]["poet"].model
     assert model.condition.weight.abs().sum() > 0  # it started at zero: training moved it
     assert model.poet_embed.num_embeddings == len(tiny_models["poets"]["poet"].conditions.poets) + 1
+
+
+@pytest.mark.parametrize("guidance", [0.0, 1.5])
+def test_guided_writing_samples_the_guided_distribution_and_scores_what_it_wrote_as_told(tiny_models, guidance):
+    """Nearly greedy (temperature 0.001), each character written is the best under (1+w)·log p(told) − w·log p(nothing)
+    among those the mode allows; and the NLL it reports is the poem's under the poet told it, unguided."""
+    poet, vocab = tiny_models["poets"]["poet"], tiny_models["poet_vocab"]
+    table, form = poet.conditions, BY_NAME["五绝"]
+    asked = [Request(title="".join(table.words[:2]), poet=table.poets[0]), Request(title=table.words[2]),
+             Request(poet=table.poets[-1])]
+    written = write_poems(poet, vocab, asked, mode="form", temperature=0.001, seed=5, form=form, guidance=guidance,
+                          constraints=tiny_models["poet_constraints"])
+    rows = np.array([table.encode(r.title, r.poet) for r in asked])
+    ids = np.array([vocab.encode(w.poem) for w in written])
+    ids[:, 0] = poet.start_id(form)
+    told_it = poet.log_probs(ids, rows)
+    nothing = poet.log_probs(ids, blanked(rows, title=True, poet=True))
+    guided = (1 + guidance) * told_it - guidance * nothing
+    chars = torch.zeros(len(vocab), dtype=torch.bool)
+    chars[vocab.char_ids] = True
+    for b, w in enumerate(written):
+        picked = ids[b, 1:]
+        for k, token in enumerate(picked):
+            if chars[token]:  # the form mode allows every character at a character's place
+                assert guided[b, k, token] >= guided[b, k][chars].max() - 1e-4
+        want = -sum(float(told_it[b, k, t]) for k, t in enumerate(picked) if chars[t])
+        assert w.chosen_nll == pytest.approx(want, rel=1e-4)
+    if guidance:  # leaning on the title and the poet writes another poem than the poet told them would
+        plain = write_poems(poet, vocab, asked, mode="form", temperature=0.001, seed=5, form=form,
+                            constraints=tiny_models["poet_constraints"])
+        assert [w.poem for w in plain] != [w.poem for w in written]
+
+
+def test_guidance_is_refused_out_of_range_and_changes_nothing_for_a_poem_told_nothing(tiny_models):
+    poet, vocab, form = tiny_models["poets"]["poet"], tiny_models["poet_vocab"], BY_NAME["五绝"]
+    for bad in (-0.5, 10.5):
+        with pytest.raises(TangshiError, match="guidance must be between 0"):
+            write_poems(poet, vocab, [Request(poet=poet.conditions.poets[0])], form=form, guidance=bad)
+    kw = dict(mode="form", seed=2, form=form, constraints=tiny_models["poet_constraints"])
+    assert ([w.tokens for w in write_poems(poet, vocab, [Request()] * 3, guidance=3.0, **kw)]
+            == [w.tokens for w in write_poems(poet, vocab, [Request()] * 3, **kw)])

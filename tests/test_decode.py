@@ -250,6 +250,7 @@ def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys):
     for args, message in (
         (["--poet", "无名氏甲"], "closest known: "),
         (["--title", "♪"], "no character of the title '♪'"),
+        (["--title", title, "--guidance", "11"], "guidance must be between 0 (none) and 10"),
     ):
         with pytest.raises(SystemExit) as exit_info:
             cli_main(["write", "--model", str(out / "models" / "poet"), "--form", "五绝", *args, *common])

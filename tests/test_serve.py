@@ -100,6 +100,8 @@ def test_write_on_a_title_in_a_poets_voice(client, tiny_models):
     body = {"form": "五绝", "title": " ".join(table.words[:2]), "poet": table.poets[0], "n": 2, "best_of": 2}
     data = client.post("/api/write", json=body).json()  # the model defaults to the poet
     assert len(data["poems"]) == 2 and all(p["meter_valid"] and p["form"] == "五绝" for p in data["poems"])
+    plain = client.post("/api/write", json={**body, "guidance": 0}).json()  # the default leans on title and poet
+    assert [p["tokens"] for p in plain["poems"]] != [p["tokens"] for p in data["poems"]]
     unknown = client.post("/api/write", json={**body, "poet": table.poets[0] + "甲"})
     assert unknown.status_code == 400 and "closest known: " in unknown.json()["detail"]
     assert table.poets[0] in unknown.json()["detail"].split("closest known: ")[1]
@@ -125,6 +127,7 @@ def test_best_of_is_bounded(client):
     ({"model": "single", "n": MAX_POEMS + 1}, 422, "n: Input should be less than or equal to 16"),
     ({"model": "single", "constrain": "rhyme"}, 422, "constrain:"),
     ({"model": "single", "temperature": 0}, 422, "temperature:"),
+    ({"model": "poet", "poet": "李白", "guidance": 11}, 422, "guidance: Input should be less than or equal to 10"),
     ({"model": "triple"}, 404, "model 'triple' is not trained here: run `dvc repro train@triple`"),
     ({"model": "x" * 41}, 422, "model:"),
 ])

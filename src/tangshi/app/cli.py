@@ -20,7 +20,7 @@ from ..errors import TangshiError, run_main
 from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..judge.parallel import load_if_built
-from .defaults import BEST_OF, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
+from .defaults import BEST_OF, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
                "4 or 8 lines of 5 or 7 characters)")
@@ -81,7 +81,7 @@ def cmd_write(args) -> None:
             written = write_best(
                 poet, vocab, [Request(*given) for _ in range(size)], args.best_of, mode=args.constrain,
                 constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, parallel=parallel,
-                seed=args.seed + number, form=form,
+                seed=args.seed + number, form=form, guidance=args.guidance,
             )
             text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form, parallel=parallel)}\n\n" for w in written)
             bar.clear()
@@ -184,6 +184,9 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--constrain", default="meter", choices=("none", "form", "meter"), help="default %(default)s")
     w.add_argument("--temperature", type=float, default=0.8)
     w.add_argument("--top-k", type=int, default=0)
+    w.add_argument("--guidance", type=float, default=GUIDANCE,
+                   help="with --title or --poet: how hard to lean on them, 0 (plain) to 10 (classifier-free guidance; "
+                   "default %(default)s)")
     w.add_argument("--top-p", type=float, default=0.95)
     w.add_argument("--seed", type=int, default=0)
     w.set_defaults(func=cmd_write)

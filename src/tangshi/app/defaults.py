@@ -9,6 +9,7 @@ PATHS = {"models": "models", "vocab": "data/vocab.json", "tones": "data/meter/to
 PREFERRED = ("poet", "double", "single")  # the model write, score and the page use unless told: the first one trained
 BEST_OF = 4  # candidates per poem by default (README, "How many candidates": the most that keeps distinct-2 ≥ 0.90)
 MAX_BEST_OF = 32  # candidates per poem at most, on the command line and the page alike
+GUIDANCE = 1.0  # classifier-free guidance of a poem told a title or a poet (writing/decode.py; params sample.guidance)
 
 
 def default_model_name(names) -> str | None:

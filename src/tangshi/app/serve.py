@@ -27,7 +27,7 @@ from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import Constraints, Request
 from ..writing.rerank import write_best
-from .defaults import BEST_OF, MAX_BEST_OF, default_model_name
+from .defaults import BEST_OF, GUIDANCE, MAX_BEST_OF, default_model_name
 
 MAX_POEMS = 16  # poems a request: at most MAX_POEMS × MAX_BEST_OF = 512 candidates written in one batch
 MAX_BODY = 4096
@@ -47,6 +47,7 @@ class WriteIn(BaseModel):
     n: int = Field(default=4, ge=1, le=MAX_POEMS)
     best_of: int = Field(default=BEST_OF, ge=1, le=MAX_BEST_OF)
     seed: int = Field(default=0, ge=0, le=2**31)
+    guidance: float = Field(default=GUIDANCE, ge=0, le=10)  # how hard a poem leans on its title and poet (decode.py)
 
 
 class CheckIn(BaseModel):
@@ -167,7 +168,8 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
             with lock:
                 written = write_best(poet, poet.vocab, requests, body.best_of, mode=body.constrain,
                                      constraints=constraints[poet.vocab.digest()],
-                                     temperature=body.temperature, top_p=0.95, seed=body.seed, form=form, parallel=parallel)
+                                     temperature=body.temperature, top_p=0.95, seed=body.seed, form=form, parallel=parallel,
+                                     guidance=body.guidance)
         except TangshiError as err:
             raise HTTPException(400, str(err))
         return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, poet.vocab, form, parallel)} for w in written]}

@@ -16,7 +16,7 @@ first on real dev poems (their ceilings):
   first, against real dev poems'.
 
 Poems are written as the sample stage writes its main sets (its constraint,
-temperature and top-p, best of 1). Copied lines of the poems written as each
+temperature and top-p, best of 1), with its prompts' guidance. Copied lines of the poems written as each
 poet are counted against that poet's own poems (the verse and the Tang sets)
 and against all verse: a voice is not a quotation.
 """
@@ -37,7 +37,7 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
     `sample`: params sample (how to write)."""
     vocab = poet.vocab
     write_kw = {"mode": sample["constrain"], "temperature": sample["temperature"], "top_p": sample["top_p"],
-                "constraints": constraints}
+                "guidance": sample["guidance"], "constraints": constraints}
     all_train = [(m, p) for pairs in train.values() for m, p in pairs]
     all_dev = [(m, p) for pairs in dev.values() for m, p in pairs]
 

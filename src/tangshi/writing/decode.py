@@ -16,6 +16,12 @@ at position 4 asks the same of the next line, 对句相救; 平平平仄仄 may 
 positions 3 and 4 when position 1 is 平, 平平仄平仄). Positions are those of
 the 五言 core: a 七言 line's first two characters come before it, the second
 fixed to the tone opposite the fourth's.
+
+A poet told a title or a poet may write with classifier-free guidance (Ho &
+Salimans 2022): each step it also reads the poem told nothing (the same batch,
+doubled) and samples from log p(c | told) + w·(log p(c | told) − log p(c | told
+nothing)), which leans on what the title and the poet change. Training blanks
+the conditions of a share of poems, so the one model gives both readings.
 """
 
 from contextlib import contextmanager
@@ -25,6 +31,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from ..data.conditions import blanked
 from ..data.vocab import COMMA, EOS, OOV_TOKEN, STOP, Vocab
 from ..errors import TangshiError
 from ..forms import WULV, Form
@@ -36,6 +43,7 @@ from ..models.lstm import NO_ALIGNED, aligned_source
 from ..params import choose
 
 MODES = ("none", "form", "meter")
+MAX_GUIDANCE = 10.0  # beyond this the guided distribution is the difference alone: word salad
 FREE_EXTRA = 15  # mode none may run this many tokens past `$`'s place (64 steps for a 五律): that is how it breaks form
 MIN_RHYMES = 8  # a rhyme group needs this many usable dictionary characters to be drawn
 # requirement codes per token position; the last three are resolved while writing, from the tones written
@@ -84,7 +92,7 @@ class Request:
 @dataclass
 class Written:
     tokens: str  # the report's form: *…$
-    chosen_nll: float  # summed NLL, under the unconstrained model, of the characters it sampled
+    chosen_nll: float  # summed NLL, under the unconstrained model told the request (unguided), of the characters it sampled
     chosen: int  # how many characters it sampled (forced ones excluded)
     pattern: str | None = None
     rhyme_group: str | None = None
@@ -302,9 +310,10 @@ def told(poet, vocab: Vocab, requests: list[Request]) -> np.ndarray | None:
 def write_poems(
     poet, vocab: Vocab, requests: list[Request], mode: str = "form", constraints: Constraints | None = None,
     temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0, forbid_sync: bool = False,
-    form: Form = WULV,
+    form: Form = WULV, guidance: float = 0.0,
 ) -> list[Written]:
-    """Write one poem of `form` per request, all in one batch on the poet's device.
+    """Write one poem of `form` per request, all in one batch on the poet's device; a request told a title or a
+    poet is written with `guidance` w (0: plain sampling from the poet told it; see the module's doc).
 
     On a GPU no step waits for the device: the host queues all steps and reads
     the poems back once. forbid_sync=True makes any wait in the loop an error
@@ -313,6 +322,8 @@ def write_poems(
     choose("constrain mode", mode, MODES)
     if temperature <= 0:
         raise TangshiError(f"temperature must be above 0, not {temperature}")
+    if not 0 <= guidance <= MAX_GUIDANCE:
+        raise TangshiError(f"guidance must be between 0 (none) and {MAX_GUIDANCE}, not {guidance}")
     check_writes(poet, form)
     requests = [r.check(vocab, form) for r in requests]
     condition = told(poet, vocab, requests)
@@ -342,7 +353,13 @@ def write_poems(
         used = torch.zeros(B, len(vocab), dtype=torch.bool, device=device)
     forced_ids = forced_ids.to(device)
     x = torch.full((B,), poet.start_id(form), dtype=torch.long, device=device)  # `*` or the form's token
-    state = poet.init_state(B, steps) if condition is None else poet.init_state(B, steps, condition)
+    guided = guidance > 0 and condition is not None
+    if condition is None:
+        state = poet.init_state(B, steps)
+    elif guided:  # rows B.. read the same poems told nothing
+        state = poet.init_state(2 * B, steps, np.concatenate([condition, blanked(condition, title=True, poet=True)]))
+    else:
+        state = poet.init_state(B, steps, condition)
     out = torch.empty((B, steps), dtype=torch.long, device=device)
     chosen_nll = torch.zeros(B, dtype=torch.float64, device=device)
     chosen = torch.zeros(B, dtype=torch.long, device=device)
@@ -357,11 +374,18 @@ def write_poems(
     with sync_check(device, forbid_sync):
         for k in range(steps):
             source = aligned_source(form.chars, k) if reads_aligned else None
+            read = x if not guided else torch.cat([x, x])
             if reads_aligned:  # the first line's character at this place, for a couplet's second line
-                logits, state = poet.step(x, state, no_aligned if source is None else out[:, source])
+                aligned = no_aligned if source is None else out[:, source]
+                logits, state = poet.step(read, state, aligned if not guided else torch.cat([aligned, aligned]))
             else:
-                logits, state = poet.step(x, state)
+                logits, state = poet.step(read, state)
             logits = logits.to(device).float()
+            if guided:
+                told_it, told_nothing = torch.log_softmax(logits, -1).chunk(2)
+                logits, sampling = told_it, told_it + guidance * (told_it - told_nothing)
+            else:
+                sampling = logits
             allowed = writable
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
                 allowed = table[int(req[0, k])]
@@ -369,7 +393,9 @@ def write_poems(
                 need = resolve(req_t[:, k], written_tones, k, form.chars) if dynamic[k] else req_t[:, k]
                 rhyme = (need == RHYME)[:, None]
                 allowed = torch.where(rhyme, group_rows & ~used, table[need])
-            sampled, log_z = draw(logits, allowed, temperature, top_k, top_p, gen)  # log_z: for the NLL of what is chosen
+            sampled, log_z = draw(sampling, allowed, temperature, top_k, top_p, gen)  # log_z: for the NLL of what is chosen
+            if guided:  # the NLL is the unguided poet's: its logits are already normalised
+                log_z = torch.zeros_like(log_z)
             forced = forced_ids[:, k] >= 0
             nxt = torch.where(forced, forced_ids[:, k], sampled)
             counts = ~forced & char_ids[nxt]

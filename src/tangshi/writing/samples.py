@@ -45,7 +45,7 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
                 every: list[str] | None = None) -> tuple[str, dict]:
     """One form's sets: every mode for every start character, and acrostics of the first form.lines characters
     of cfg["acrostic"]; each poem written is also appended to `every`."""
-    sample_kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p")}
+    sample_kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p", "guidance")}  # guidance: the prompted set
     sets: dict[str, list[Request]] = {
         mode: [Request(start=c) for c in cfg["starts"] for _ in range(cfg["per_start"])] for mode in MODES
     }
