@@ -15,6 +15,9 @@ first on real dev poems (their ceilings):
   own poem's form) told the title, and again told nothing; the share ranked
   first, against real dev poems'.
 
+Each set also reports the perplexity of what was written under the poet told
+the request, unguided (chosen_ppl): what guidance costs in naturalness.
+
 Poems are written as the sample stage writes its main sets (its constraint,
 temperature and top-p, best of 1), with its prompts' guidance. Copied lines of the poems written as each
 poet are counted against that poet's own poems (the verse and the Tang sets)
@@ -28,7 +31,7 @@ from ..forms import FORMS
 from ..judge.quality import Reference, copy_rates
 from ..judge.subject import DISTRACTORS, TitleScorer
 from ..judge.voice import VoiceClassifier
-from ..writing.decode import Request, write_poems
+from ..writing.decode import Request, Written, write_poems
 
 
 def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict[str, list[tuple[Meta, str]]],
@@ -45,13 +48,17 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
     ceiling = voice.ceiling([(m.author, p) for m, p in all_dev])
     as_poet: dict[str, list[str]] = {p: [] for p in voice.poets}
     nobody: list[str] = []
+    told_some, told_none = [], []  # what was written as a poet, and told nobody (for their perplexities)
     for number, form in enumerate(FORMS):
         requests = [Request(poet=p) for p in voice.poets for _ in range(cfg["per_poet"])]
         requests += [Request() for _ in range(cfg["per_poet"] * len(voice.poets))]
-        written = [w.poem for w in write_poems(poet, vocab, requests, seed=seed + number, form=form, **write_kw)]
+        written = write_poems(poet, vocab, requests, seed=seed + number, form=form, **write_kw)
+        cut = len(voice.poets) * cfg["per_poet"]
+        told_some += written[:cut]
+        told_none += written[cut:]
         for i, p in enumerate(voice.poets):
-            as_poet[p] += written[i * cfg["per_poet"] : (i + 1) * cfg["per_poet"]]
-        nobody += written[len(voice.poets) * cfg["per_poet"] :]
+            as_poet[p] += [w.poem for w in written[i * cfg["per_poet"] : (i + 1) * cfg["per_poet"]]]
+        nobody += [w.poem for w in written[cut:]]
     given_nobody = voice.attribute(nobody)
     real_poems = verse + all_train + all_dev
     everything = Reference.of(p for _, p in real_poems)
@@ -67,6 +74,7 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
         "copied_lines_own": {p: copy_rates(as_poet[p], Reference.of(own_poems[p]))["copied_lines"] for p in voice.poets},
         "copied_lines_all": {p: copy_rates(as_poet[p], everything)["copied_lines"] for p in voice.poets},
         "first_poem": {p: as_poet[p][0] for p in voice.poets},
+        "chosen_ppl": {"written_as": chosen_ppl(told_some), "told_nobody": chosen_ppl(told_none)},
     }
     voice_out["mean_written_as"] = float(np.mean(list(voice_out["written_as"].values())))
     voice_out["share_of_ceiling"] = voice_out["mean_written_as"] / ceiling["mean_recall"]
@@ -79,8 +87,9 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
     picks = [readable[i] for i in np.random.default_rng(seed).permutation(len(readable))[: cfg["titles"]]]
     subject_out = {"keywords": len(scorer.keywords), "distractors": DISTRACTORS, "chance": 1 / (DISTRACTORS + 1),
                    "real_dev_poems": len(real), "ceiling": real_first, "titles": len(picks)}
+    subject_out["chosen_ppl"] = {}
     for label, use in (("with_title", True), ("without_title", False)):
-        poems = [""] * len(picks)
+        poems, written = [""] * len(picks), []
         for number, form in enumerate(FORMS):  # each title in its own dev poem's form
             at = [i for i, (_, _, f) in enumerate(picks) if f == form.name]
             if not at:
@@ -88,11 +97,19 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
             requests = [Request(title=picks[i][0] if use else None) for i in at]
             for i, w in zip(at, write_poems(poet, vocab, requests, seed=seed + 10 + number, form=form, **write_kw)):
                 poems[i] = w.poem
+                written.append(w)
         subject_out[label] = scorer.first_share([t for t, _, _ in picks], poems, pool, seed)
+        subject_out["chosen_ppl"][label] = chosen_ppl(written)
         if use:
             subject_out["first_poems"] = [{"title": t, "form": f, "poem": p} for (t, _, f), p in zip(picks[:3], poems[:3])]
     subject_out["share_of_ceiling"] = subject_out["with_title"] / real_first
     return {"voice": voice_out, "subject": subject_out}
+
+
+def chosen_ppl(written: list[Written]) -> float:
+    """The perplexity, per character it chose, of what the poet wrote, under itself told the request and unguided:
+    what leaning on a title and a poet costs in naturalness."""
+    return round(float(np.exp(sum(w.chosen_nll for w in written) / max(sum(w.chosen for w in written), 1))), 3)
 
 
 def summary(result: dict) -> str:
