@@ -2,11 +2,6 @@
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,8 +11,7 @@ from tangshi.app.defaults import BEST_OF
 from tangshi.app.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
 from .judge_poems import FLAGGED, FORM_PASSES, PASSES
-
-CHROMIUM = "/usr/bin/chromium"
+from .page_server import CHROMIUM, CHROMIUM_ARGS, serving
 
 
 @pytest.fixture(scope="module")
@@ -155,37 +149,16 @@ def test_no_models_gives_a_clear_hint(tiny_models, tmp_path):
     assert checked["meter_valid"] and checked["couplets"] == []
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (installed by .ci/run)")
 def test_page_in_a_real_browser(tiny_models, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    out, port = tiny_models["out"], free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tangshi.app.cli", "serve", "--port", str(port), "--models", str(out / "models"),
-         "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--parallel", str(out / "pairs.npz"),
-         "--device", "cpu"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    out = tiny_models["out"]
+    args = ["--models", str(out / "models"), "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"),
+            "--parallel", str(out / "pairs.npz"), "--device", "cpu"]
+    with serving(args) as url:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM, headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"],
-            )
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1100, "height": 1400})
             page.goto(url)
             page.wait_for_selector("#model option", state="attached")
@@ -260,6 +233,3 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             if os.environ.get("TANGSHI_SCREENSHOT"):
                 shutil.copy(tmp_path / "serve.png", os.environ["TANGSHI_SCREENSHOT"])
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
