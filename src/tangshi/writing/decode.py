@@ -43,7 +43,7 @@ from ..models.lstm import NO_ALIGNED, aligned_source
 from ..params import choose
 
 MODES = ("none", "form", "meter")
-MAX_GUIDANCE = 10.0  # beyond this the guided distribution is the difference alone: word salad
+MAX_GUIDANCE = 10.0  # a bound for users: at 10 the difference already outweighs the told reading tenfold
 FREE_EXTRA = 15  # mode none may run this many tokens past `$`'s place (64 steps for a 五律): that is how it breaks form
 MIN_RHYMES = 8  # a rhyme group needs this many usable dictionary characters to be drawn
 # requirement codes per token position; the last three are resolved while writing, from the tones written
