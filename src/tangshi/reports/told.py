@@ -19,9 +19,9 @@ Each set also reports the perplexity of what was written under the poet told
 the request, unguided (chosen_ppl): what guidance costs in naturalness.
 
 Poems are written as the sample stage writes its main sets (its constraint,
-temperature and top-p, best of 1), with its prompts' guidance. Copied lines of the poems written as each
-poet are counted against that poet's own poems (the verse and the Tang sets)
-and against all verse: a voice is not a quotation.
+temperature and top-p, best of 1), with its prompts' guidance. Copied lines of
+the poems written as each poet are counted against that poet's own poems (the
+verse and the Tang sets) and against all verse: a voice is not a quotation.
 """
 
 import numpy as np
@@ -47,8 +47,7 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
     voice = VoiceClassifier(cfg["poets"], [(m.author, p) for m, p in all_train])
     ceiling = voice.ceiling([(m.author, p) for m, p in all_dev])
     as_poet: dict[str, list[str]] = {p: [] for p in voice.poets}
-    nobody: list[str] = []
-    told_some, told_none = [], []  # what was written as a poet, and told nobody (for their perplexities)
+    told_some, told_none = [], []  # what was written as a poet, and told nobody
     for number, form in enumerate(FORMS):
         requests = [Request(poet=p) for p in voice.poets for _ in range(cfg["per_poet"])]
         requests += [Request() for _ in range(cfg["per_poet"] * len(voice.poets))]
@@ -58,8 +57,7 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
         told_none += written[cut:]
         for i, p in enumerate(voice.poets):
             as_poet[p] += [w.poem for w in written[i * cfg["per_poet"] : (i + 1) * cfg["per_poet"]]]
-        nobody += [w.poem for w in written[cut:]]
-    given_nobody = voice.attribute(nobody)
+    given_nobody = voice.attribute([w.poem for w in told_none])
     real_poems = verse + all_train + all_dev
     everything = Reference.of(p for _, p in real_poems)
     own_poems: dict[str, list[str]] = {p: [] for p in voice.poets}
