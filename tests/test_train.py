@@ -125,6 +125,20 @@ def test_poet_reads_the_verse_then_the_tang_poems(data, verse, tmp_path):
     assert not hasattr(poet.model, "out") and not hasattr(poet, "optimizer")  # tied: the head is the embedding; a poet holds no optimizer
 
 
+def test_tang_epochs_decay_the_learning_rate_after_the_verse(data, verse, tmp_path):
+    from dataclasses import replace
+
+    summary = run(data, tmp_path, "poet", replace(POET, schedule="constant", tang_decay=0.5), verse, epochs=3)
+    assert summary["epochs"] == 5 and summary["verse_epochs_run"] == 2
+    assert curve(tmp_path, "poet", "lr") == pytest.approx([0.005, 0.005, 0.005, 0.0025, 0.00125])  # verse at lr, then halved
+    cosine = run(data, tmp_path / "cosine", "poet", replace(POET, tang_decay=0.5), verse, epochs=3)
+    assert cosine["epochs"] == 5 and curve(tmp_path / "cosine", "poet", "lr")[2:] == pytest.approx([0.0005, 0.00025, 0.000125])
+    with pytest.raises(TangshiError, match=r"0 < tang_decay <= 1 \(1: constant\), not 1.5"):
+        replace(POET, tang_decay=1.5)
+    with pytest.raises(TangshiError, match="not 0"):
+        replace(POET, tang_decay=0)
+
+
 def test_a_poet_of_every_form_reads_its_form_token_first(tiny_models):
     from tangshi.forms import FORMS, form_token_id
 

@@ -46,6 +46,7 @@ class ModelConfig:
     corpus: str = "normal"  # the Tang set it trains and stops early on
     verse_epochs: float = 0.0  # epochs over the verse corpus first (may end in a partial one)
     schedule: str = "constant"  # cosine: lr decays to lr/10 over the verse epochs, fine-tuning goes on at lr/10
+    tang_decay: float = 1.0  # each Tang epoch after the first trains at this times the lr of the one before
     embedding: str = "train"  # how the embedding starts and learns: train.embedding's way, or finetune/frozen/none
     dictionary: str = "shared"  # shared: the report's 2,000 characters; poet: the poet's own (data/vocab.py)
     output: str = "full"  # full softmax, or adaptive (nn.AdaptiveLogSoftmaxWithLoss)
@@ -91,6 +92,9 @@ class ModelConfig:
             raise TangshiError(f"tie must be true or false, not {self.tie!r}")
         if self.impl == "numpy" and self.corpus == "forms":
             raise TangshiError("the NumPy LSTM reads the 五律 sets alone: corpus normal or large")
+        if isinstance(self.tang_decay, bool) or not isinstance(self.tang_decay, (int, float)) or not 0 < self.tang_decay <= 1:
+            raise TangshiError(f"tang_decay multiplies the learning rate each Tang epoch: 0 < tang_decay <= 1 "
+                               f"(1: constant), not {self.tang_decay!r}")
         if self.schedule == "cosine" and not self.verse_epochs:
             raise TangshiError("schedule cosine decays over the verse epochs: give verse_epochs > 0 or use constant")
 

@@ -68,7 +68,7 @@ FIXED_BUDGET = {"train.epochs": 15, "train.patience": 0}
 # the sweep's starting point, one verse epoch and 6 Tang epochs (the pipeline's poet is where the sweep led); it ran
 # before the poet had a dictionary of its own, so it pins the shared dictionary, the tied full softmax and a random
 # embedding, as the poet then had
-POET_BASE = {"models.poet.dropout": 0.3, "models.poet.schedule": "cosine", "models.poet.verse_epochs": 1,
+POET_BASE = {"models.poet.dropout": 0.3, "models.poet.schedule": "cosine", "models.poet.tang_decay": 1, "models.poet.verse_epochs": 1,
              "models.poet.dictionary": "shared", "models.poet.output": "full", "models.poet.tie": True,
              "models.poet.embedding": "none", "models.poet.patience": None, "train.epochs": 6, "train.patience": 0}
 SEEDS = (DEFAULT_SEED, 7, 2026)

@@ -79,7 +79,9 @@ class Curriculum:
 
     Epochs 1 … ⌈verse_epochs⌉ read the verse corpus (the last may be a partial
     epoch); the epochs after read the variant's Tang train split, at most
-    train.epochs of them, and only they may stop early.
+    train.epochs of them, and only they may stop early. Each Tang epoch after
+    the first trains at tang_decay times the learning rate of the one before:
+    at a constant rate the poet overshoots after its second Tang epoch.
     """
 
     model: ModelConfig
@@ -115,12 +117,20 @@ class Curriculum:
     def verse_steps(self) -> int:
         return self.steps_before(self.verse_count + 1)
 
+    @cached_property
+    def tang_steps(self) -> int:
+        return batch_count(self.tang, self.train.batch_size)
+
     def lr(self, step: int) -> float:
         lr = self.train.lr
-        if self.model.schedule == "constant":
+        if self.model.schedule == "cosine":
+            total, low = self.verse_steps, lr / 10
+            if step < total:
+                return low + (lr - low) * 0.5 * (1 + math.cos(math.pi * step / total))
+            lr = low
+        if step < self.verse_steps or self.model.tang_decay == 1:
             return lr
-        total, low = self.verse_steps, lr / 10
-        return low + (lr - low) * 0.5 * (1 + math.cos(math.pi * step / total)) if step < total else low
+        return lr * self.model.tang_decay ** ((step - self.verse_steps) // self.tang_steps)
 
 
 def train_variant(
