@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tangshi.app.defaults import BEST_OF
+from tangshi.app.defaults import BEST_OF, GUIDANCE
 from tangshi.app.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
 from .judge_poems import FLAGGED, FORM_PASSES, PASSES
@@ -25,7 +25,7 @@ def test_models_are_listed(client):
     data = client.get("/api/models").json()
     assert {m["name"] for m in data["models"]} == {"numpy", "single", "poet"} and data["hint"] is None
     assert all(m["dev_ppl"] > 1 for m in data["models"])
-    assert data["default"] == "poet" and data["best_of"] == BEST_OF
+    assert data["default"] == "poet" and data["best_of"] == BEST_OF and (data["guidance"], data["max_guidance"]) == (GUIDANCE, 10)
     forms = {m["name"]: m["forms"] for m in data["models"]}
     assert forms == {"numpy": ["五律"], "single": ["五律"], "poet": ["五绝", "七绝", "五律", "七律"]}
     assert [(f["name"], f["lines"], f["chars"]) for f in data["forms"]] == [("五绝", 4, 5), ("七绝", 4, 7), ("五律", 8, 5), ("七律", 8, 7)]
@@ -190,7 +190,14 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             assert "does not know 无名氏: pick a name from the list" in page.inner_text("#write-message")
             page.fill("#poet", poets[0])
             page.fill("#title", " ".join(tiny_models["poets"]["poet"].conditions.words[:2]))
+            assert page.input_value("#guidance") == str(GUIDANCE).removesuffix(".0")  # the lean on title and poet
+            page.fill("#guidance", "11")
             page.click("#write")
+            assert "the lean on title and poet is 0 (none) to 10, not 11" in page.inner_text("#write-message")
+            page.fill("#guidance", "2.5")
+            with page.expect_request("**/api/write") as sent:
+                page.click("#write")
+            assert {k: sent.value.post_data_json[k] for k in ("poet", "guidance")} == {"poet": poets[0], "guidance": 2.5}
             page.wait_for_function("() => !document.querySelector('#write').disabled && "
                                    "document.querySelectorAll('#poems .poem').length === 2")
             assert page.inner_text("#write-message") == ""
@@ -198,6 +205,7 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             page.select_option("#model", "single")  # a 五律 model: the other forms are not offered
             assert page.input_value("#form") == "五律" and page.locator("#form option[value=七绝]").is_disabled()
             page.wait_for_function("() => document.querySelector('#poet').disabled")  # told no title or poet
+            assert page.locator("#guidance").is_disabled()
             assert "told no title or poet" in page.inner_text("#poet-count")
             page.select_option("#model", "poet")
             page.fill("#check-text", FORM_PASSES["登高"][0])  # a pasted 七律, recognised by its shape

@@ -25,7 +25,7 @@ from ..forms import FORMS, WULV, Form, get_form
 from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
-from ..writing.decode import Constraints, Request
+from ..writing.decode import MAX_GUIDANCE, Constraints, Request
 from ..writing.rerank import write_best
 from .defaults import BEST_OF, GUIDANCE, MAX_BEST_OF, default_model_name
 
@@ -47,7 +47,7 @@ class WriteIn(BaseModel):
     n: int = Field(default=4, ge=1, le=MAX_POEMS)
     best_of: int = Field(default=BEST_OF, ge=1, le=MAX_BEST_OF)
     seed: int = Field(default=0, ge=0, le=2**31)
-    guidance: float = Field(default=GUIDANCE, ge=0, le=10)  # how hard a poem leans on its title and poet (decode.py)
+    guidance: float = Field(default=GUIDANCE, ge=0, le=MAX_GUIDANCE)  # how hard a poem leans on its title and poet (decode.py)
 
 
 class CheckIn(BaseModel):
@@ -140,7 +140,8 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
                         "dev_ppl": dev_ppl, "forms": config.get("forms", [WULV.name])})
         default = default_model_name(models)
         hint = None if models else "no trained model found: run `dvc repro train@poet` (or `make repro`) first"
-        return {"models": out, "default": default, "best_of": BEST_OF, "problems": problems, "hint": hint,
+        return {"models": out, "default": default, "best_of": BEST_OF, "guidance": GUIDANCE, "max_guidance": MAX_GUIDANCE,
+                "problems": problems, "hint": hint,
                 "forms": [{"name": f.name, "lines": f.lines, "chars": f.chars} for f in FORMS]}
 
     @app.get("/api/poets")

@@ -125,6 +125,8 @@ async function loadModels() {
     fitForms();
     loadPoets();
     $("best-of").value = data.best_of;
+    $("guidance").value = data.guidance;
+    $("guidance").max = data.max_guidance;
     if (!data.models.length) {
       $("write-message").textContent = data.hint;
       $("write").disabled = true;
@@ -149,7 +151,7 @@ async function loadPoets() {  // the searchable picker: every poet the chosen mo
       list.append(option);
     }
     const told = data.poets.length > 0;
-    $("title").disabled = $("poet").disabled = !told;
+    $("title").disabled = $("poet").disabled = $("guidance").disabled = !told;
     $("poet-count").textContent = told ? `${data.poets.length} poets` : "this model is told no title or poet";
   } catch (err) {
     $("poet-count").textContent = err.message;
@@ -196,6 +198,14 @@ $("write-form").addEventListener("submit", async (event) => {
   }
   if (title && !$("title").disabled) body.title = title;
   if (poet && !$("poet").disabled) body.poet = poet;
+  if (body.title || body.poet) {  // a poem told nothing is written the same at any lean
+    const guidance = Number($("guidance").value), most = Number($("guidance").max);
+    if ($("guidance").value.trim() === "" || !(guidance >= 0 && guidance <= most)) {
+      $("write-message").textContent = `the lean on title and poet is 0 (none) to ${most}, not ${$("guidance").value || "empty"}`;
+      return;
+    }
+    body.guidance = guidance;
+  }
   $("write").disabled = true;
   $("poems").replaceChildren();
   try {
