@@ -1,6 +1,7 @@
 """titles: the title and author of every poem the corpus and verse stages kept -> data/titles/<set>/<split>.tsv
 (beside data/corpus/<set>/<split>.txt, one `title<TAB>author` line a poem) and data/titles/verse.tsv (beside
-data/verse/poems.txt); metrics/titles.json counts titled poems and poets (src/tangshi/data/titles.py)."""
+data/verse/poems.txt); metrics/titles.json counts the poets of the poet's training text (the verse and the four
+forms' Tang train splits; each split's and the verse's own counts are in metrics/corpus.json and metrics/verse.json)."""
 
 from collections import Counter
 from pathlib import Path
@@ -18,7 +19,6 @@ TOP = 20  # the poets with the most poems in that text, named in the metrics
 def main() -> None:
     tang, song = load_json_folder("data/raw/tang"), load_json_folder("data/raw/song")
     ids = by_id(tang)
-    metrics: dict = {"corpus": {}}
     poet_text = []  # the verse and the Tang train splits of the four forms: what the poet learns from
     with atomic_path("data/titles") as tmp:
         for folder in sorted(p for p in Path("data/corpus").iterdir() if p.is_dir()):
@@ -27,16 +27,13 @@ def main() -> None:
                 keys = read_poems(path)
                 metas = lookup(keys, ids, f"record ids of {path}")
                 (tmp / folder.name / f"{path.stem}.tsv").write_text(to_tsv(metas), encoding="utf-8")
-                metrics["corpus"][f"{folder.name}/{path.stem}"] = counts(metas)
                 if path.stem == "train" and folder.name in {f.folder for f in FORMS}:
                     poet_text += metas
         verse = lookup(read_poems("data/verse/poems.txt"), by_text(tang + song), "verse poems")
         (tmp / "verse.tsv").write_text(to_tsv(verse), encoding="utf-8")
     poet_text += verse
     poets = Counter(m.author for m in poet_text if m.author)
-    metrics["verse"] = counts(verse)
-    metrics["poet_text"] = {**counts(poet_text), **poets_with(poet_text, THRESHOLDS),
-                            "top": dict(poets.most_common(TOP))}
+    metrics = {"poet_text": {**counts(poet_text), **poets_with(poet_text, THRESHOLDS), "top": dict(poets.most_common(TOP))}}
     write_json("metrics/titles.json", metrics)
     print(f"titles: {metrics}")
 

@@ -102,13 +102,15 @@ def test_every_stage_ran_and_wrote_its_outputs(repo):
     dev = set((repo / "data/corpus/large/dev.txt").read_text(encoding="utf-8").splitlines())
     assert not dev & set(poems) and np.load(repo / "data/verse/offsets.npy")[-1] == verse["tokens"]
     titles = json.loads((repo / "metrics/titles.json").read_text())  # a title and an author beside every poem
-    for name in ("large/train", "qilv/dev", "normal/dev"):
+    for name in ("large/train", "qilv/dev", "normal/dev"):  # the corpus and verse stages count them
         tsv = (repo / f"data/titles/{name}.tsv").read_text(encoding="utf-8").splitlines()
         txt = (repo / f"data/corpus/{name}.txt").read_text(encoding="utf-8").splitlines()
-        assert len(tsv) == len(txt) == titles["corpus"][name]["poems"] and all(line.count("\t") == 1 for line in tsv)
-        assert titles["corpus"][name]["titled"] == len(txt) and 0 < titles["corpus"][name]["poets"] <= len(txt)
-    assert len((repo / "data/titles/verse.tsv").read_text(encoding="utf-8").splitlines()) == titles["verse"]["poems"] == verse["poems"]
-    assert titles["poet_text"]["poems"] == verse["poems"] + sum(titles["corpus"][f"{f}/train"]["poems"] for f in ("wujue", "qijue", "large", "qilv"))
+        assert len(tsv) == len(txt) == corpus["titles"][name]["poems"] and all(line.count("\t") == 1 for line in tsv)
+        assert corpus["titles"][name]["titled"] == len(txt) and 0 < corpus["titles"][name]["poets"] <= len(txt)
+        assert corpus["titles"][name]["poets"] == len({line.split("\t")[1] for line in tsv} - {""})
+    assert len((repo / "data/titles/verse.tsv").read_text(encoding="utf-8").splitlines()) == verse["titles"]["poems"] == verse["poems"]
+    assert 0 < verse["titles"]["poets"] < verse["titles"]["authored"] <= verse["poems"]
+    assert titles["poet_text"]["poems"] == verse["poems"] + sum(corpus["titles"][f"{f}/train"]["poems"] for f in ("wujue", "qijue", "large", "qilv"))
     top = next(iter(titles["poet_text"]["top"].values()))
     assert titles["poet_text"]["at_least_20"] >= 1 and top >= 20
     poet = vocab["poet"]  # the poet's own dictionary: every character of its training text seen twice, and <oov>
