@@ -133,6 +133,11 @@ def test_tang_epochs_decay_the_learning_rate_after_the_verse(data, verse, tmp_pa
     assert curve(tmp_path, "poet", "lr") == pytest.approx([0.005, 0.005, 0.005, 0.0025, 0.00125])  # verse at lr, then halved
     cosine = run(data, tmp_path / "cosine", "poet", replace(POET, tang_decay=0.5), verse, epochs=3)
     assert cosine["epochs"] == 5 and curve(tmp_path / "cosine", "poet", "lr")[2:] == pytest.approx([0.0005, 0.00025, 0.000125])
+    capped = run(data, tmp_path / "capped", "poet", replace(POET, schedule="constant", tang_decay=0.5, epochs=2), verse, epochs=3)
+    assert capped["epochs"] == 4 and capped["stopped_early"] is False  # the model's own cap on Tang epochs
+    assert curve(tmp_path / "capped", "poet", "dev/ppl") == curve(tmp_path, "poet", "dev/ppl")[:4]
+    with pytest.raises(TangshiError, match=r"epochs .* must be a whole number >= 1 or null, not 0"):
+        replace(POET, epochs=0)
     with pytest.raises(TangshiError, match=r"0 < tang_decay <= 1 \(1: constant\), not 1.5"):
         replace(POET, tang_decay=1.5)
     with pytest.raises(TangshiError, match="not 0"):

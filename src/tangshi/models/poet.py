@@ -52,6 +52,7 @@ class ModelConfig:
     output: str = "full"  # full softmax, or adaptive (nn.AdaptiveLogSoftmaxWithLoss)
     shortlist: int = 2000  # adaptive: tokens in the head; the rarer ones share a tail
     patience: int | None = None  # this model's early-stopping patience in Tang epochs (None: train.patience)
+    epochs: int | None = None  # at most this many Tang epochs, in place of train.epochs (None: train.epochs)
     aligned: bool = False  # a couplet's second line also reads the first line's character at its place (lstm.py)
     condition: dict | None = None  # told each poem's poet and title words (data/conditions.py: ConditionConfig)
 
@@ -77,6 +78,8 @@ class ModelConfig:
                 ConditionConfig(**self.condition)
             except TypeError as err:
                 raise TangshiError(f"bad condition {self.condition!r} ({err}): give min_poems, title_chars, title_words, blank")
+        if self.epochs is not None and (not isinstance(self.epochs, int) or isinstance(self.epochs, bool) or self.epochs < 1):
+            raise TangshiError(f"epochs (this model's Tang epochs at most) must be a whole number >= 1 or null, not {self.epochs!r}")
         if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 0):
             raise TangshiError(f"patience must be a whole number >= 0 or null, not {self.patience!r}")
         if self.shortlist < 1:

@@ -70,7 +70,8 @@ FIXED_BUDGET = {"train.epochs": 15, "train.patience": 0}
 # embedding, as the poet then had
 POET_BASE = {"models.poet.dropout": 0.3, "models.poet.schedule": "cosine", "models.poet.tang_decay": 1, "models.poet.verse_epochs": 1,
              "models.poet.dictionary": "shared", "models.poet.output": "full", "models.poet.tie": True,
-             "models.poet.embedding": "none", "models.poet.patience": None, "train.epochs": 6, "train.patience": 0}
+             "models.poet.embedding": "none", "models.poet.patience": None, "models.poet.epochs": None,
+             "train.epochs": 6, "train.patience": 0}
 SEEDS = (DEFAULT_SEED, 7, 2026)
 STUDIES = {
     "optimizers": Study(

@@ -79,7 +79,7 @@ class Curriculum:
 
     Epochs 1 … ⌈verse_epochs⌉ read the verse corpus (the last may be a partial
     epoch); the epochs after read the variant's Tang train split, at most
-    train.epochs of them, and only they may stop early. Each Tang epoch after
+    model.epochs (else train.epochs) of them, and only they may stop early. Each Tang epoch after
     the first trains at tang_decay times the learning rate of the one before:
     at a constant rate the poet overshoots after its second Tang epoch.
     """
@@ -94,8 +94,13 @@ class Curriculum:
         return math.ceil(self.model.verse_epochs)
 
     @property
+    def tang_epochs(self) -> int:
+        """The Tang epochs at most: the model's own cap, else train.epochs."""
+        return self.train.epochs if self.model.epochs is None else self.model.epochs
+
+    @property
     def max_epochs(self) -> int:
-        return self.verse_count + self.train.epochs
+        return self.verse_count + self.tang_epochs
 
     def phase(self, epoch: int) -> str:
         return "verse" if epoch <= self.verse_count else "tang"
@@ -183,7 +188,7 @@ def train_variant(
     best = {"epoch": 0, "dev_ppl": math.inf}
     if last_path.exists():
         last = load_torch(last_path)
-        if last.get("fingerprint") == stamp and reaches(last["history"], train_cfg.epochs, patience, plan.verse_count):
+        if last.get("fingerprint") == stamp and reaches(last["history"], plan.tang_epochs, patience, plan.verse_count):
             trainer.load_state_dict(last["state"])
             history, best = last["history"], last["best"]
             say(ranks, f"train@{variant}: resuming after epoch {len(history)} (checkpoint matches params and inputs)")
