@@ -8,31 +8,10 @@ from torch import nn
 from tangshi.models.cell import HandLSTM
 from tangshi.models.lstm import PoetLSTM
 from tangshi.models.numpy_lstm import NumpyLSTM, init_params
+from tangshi.models.twin import torch_twin
 from tangshi.training.optim import OPTIMIZERS, NumpyOptimizer, clip_grad_norm, torch_optimizer
 
 E, H, V, B, T = 7, 6, 11, 4, 9
-
-
-def torch_twin(params: dict[str, np.ndarray], embedding: np.ndarray):
-    """The same network as NumpyLSTM in torch float64: frozen embedding, nn.LSTM, Linear."""
-    lstm = nn.LSTM(E, H).double()
-    out = nn.Linear(H, V).double()
-    with torch.no_grad():
-        lstm.weight_ih_l0.copy_(torch.from_numpy(params["W_x"].T))
-        lstm.weight_hh_l0.copy_(torch.from_numpy(params["W_h"].T))
-        lstm.bias_ih_l0.copy_(torch.from_numpy(params["b"]))
-        lstm.bias_hh_l0.zero_()
-        out.weight.copy_(torch.from_numpy(params["W_out"].T))
-        out.bias.copy_(torch.from_numpy(params["b_out"]))
-    emb = torch.from_numpy(embedding)
-
-    def loss_fn(ids: np.ndarray) -> torch.Tensor:
-        ids_t = torch.from_numpy(ids).T.long()
-        y, _ = lstm(emb[ids_t[:-1]])
-        logits = out(y)
-        return nn.functional.cross_entropy(logits.reshape(-1, V), ids_t[1:].reshape(-1))
-
-    return lstm, out, loss_fn
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tangshi.app.defaults import BEST_OF, GUIDANCE
 from tangshi.app.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
 from .judge_poems import FLAGGED, FORM_PASSES, PASSES
-from .page_server import CHROMIUM, CHROMIUM_ARGS, serving
+from tangshi.app.page_server import CHROMIUM, CHROMIUM_ARGS, serving
 
 
 @pytest.fixture(scope="module")

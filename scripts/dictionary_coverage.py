@@ -1,6 +1,6 @@
 """How much of the poet's text each min_count keeps: the size of the poet's dictionary against its coverage.
 
-    python tests/dictionary_coverage_report.py      # from the repo root, after `dvc repro verse corpus`
+    python scripts/dictionary_coverage.py      # from the repo root, after `dvc repro verse corpus`
 
 The poet's training text is the verse corpus and the Tang train splits of the
 four forms (as stages/vocab.py builds the dictionary from); coverage is the share

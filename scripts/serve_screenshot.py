@@ -1,6 +1,6 @@
 """README's docs/serve.png: the page of `tangshi serve` on the pipeline's models, photographed by Chromium.
 
-    python tests/serve_screenshot_report.py [OUT]    # from the repo root, after `dvc repro`; OUT: docs/serve.png
+    python scripts/serve_screenshot.py [OUT]    # from the repo root, after `dvc repro`; OUT: docs/serve.png
 
 It asks the poet for two 五律 on 春望 in 杜甫's voice (the page's defaults otherwise: meter constraints, best
 of 4, guidance 1), then pastes 杜甫's 《登高》 into the checking box, and photographs the whole page. Nothing
@@ -10,9 +10,12 @@ run photographs other poems). Needs Debian's chromium (as the browser test does)
 
 import sys
 
-from judge_poems import FORM_PASSES  # tests/, beside this script
-from page_server import CHROMIUM, CHROMIUM_ARGS, serving
 from playwright.sync_api import sync_playwright
+
+from tangshi.app.page_server import CHROMIUM, CHROMIUM_ARGS, serving
+
+DENGGAO = ("风急天高猿啸哀，渚清沙白鸟飞回。无边落木萧萧下，不尽长江滚滚来。"  # 杜甫《登高》
+           "万里悲秋常作客，百年多病独登台。艰难苦恨繁霜鬓，潦倒新停浊酒杯。")
 
 
 def main(out: str) -> None:
@@ -27,7 +30,7 @@ def main(out: str) -> None:
         page.click("#write")
         page.wait_for_function("() => !document.querySelector('#write').disabled && "
                                "document.querySelectorAll('#poems .poem').length === 2", timeout=120_000)
-        page.fill("#check-text", FORM_PASSES["登高"][0])
+        page.fill("#check-text", DENGGAO)
         page.click("#check")
         page.wait_for_selector("#checked .verdict")
         page.screenshot(path=out, full_page=True)

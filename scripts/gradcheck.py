@@ -1,14 +1,16 @@
-"""Print the errors the gradient-check tests bound: python tests/gradcheck_report.py (from the repo root)."""
+"""Print the errors the gradient-check tests bound: python scripts/gradcheck.py (from the repo root)."""
 
 import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, ".")
-from tests.test_maths import torch_twin, E, H, V, B, T
-from tangshi.models.cell import HandLSTM
-from tangshi.models.numpy_lstm import NumpyLSTM, init_params
+sys.path.insert(0, "src")
+from tangshi.models.cell import HandLSTM  # noqa: E402
+from tangshi.models.numpy_lstm import NumpyLSTM, init_params  # noqa: E402
+from tangshi.models.twin import torch_twin  # noqa: E402
+
+E, H, V, B, T = 7, 6, 11, 4, 9  # the shapes tests/test_maths.py checks at
 rng = np.random.default_rng(0)
 params = init_params(E, H, V, 1.0, rng, np.float64); emb = rng.standard_normal((V, E)); ids = rng.integers(0, V, (B, T + 1))
 loss, grads = NumpyLSTM(params, emb).loss_and_grads(ids)

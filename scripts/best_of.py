@@ -1,6 +1,6 @@
 """How many candidates a poem is worth: best-of-N writing measured for N = 1 … 32 on one trained variant.
 
-    python tests/best_of_report.py poet          # from the repo root, after `dvc repro`
+    python scripts/best_of.py poet          # from the repo root, after `dvc repro`
 
 For each N: 70 meter-constrained poems (10 for each start character of params.yaml,
 the sample stage's seed and sampling), their chosen-character perplexity under the

@@ -1,6 +1,7 @@
-"""The README's lead poems: the first poems a pipeline run wrote, unedited, with the judge's verdict and 对仗.
+"""The README's lead poems: the first poems a pipeline run wrote, unedited, with the judge's verdict and 对仗 (a second).
 
-    python tests/first_poems_report.py            # from the repo root, after `dvc repro`
+    python scripts/first_poems.py            # from the repo root, after `dvc repro`
+    python scripts/first_poems.py --brief    # the README's: the first prompt's first 五律, and the first poem of each form
 
 From samples/poet.txt: first, set "prompted · best of 4", the first 五律
 written for each prompt (a title and a poet, sample.prompts); then set "meter ·
@@ -50,7 +51,7 @@ def show(poem: str, lexicon: ToneLexicon, parallel: ParallelModel) -> str:
 FORM_OF = {f.lines * (f.chars + 1): f.name for f in FORMS}
 
 
-def main() -> None:
+def main(brief: bool = False) -> None:
     params = load_params()
     best_of = params["sample"]["best_of"]
     starts, per_start = params["sample"]["starts"], params["sample"]["per_start"]
@@ -58,12 +59,18 @@ def main() -> None:
     parallel = ParallelModel.load(PATHS["parallel"])
     written = sets("samples/poet.txt")
     prompted = written.get(("五律", f"prompted (meter constraints) · best of {best_of}"))
+    heading = f"meter · best of {best_of}"
+    if brief:
+        if prompted:
+            prompt = params["sample"]["prompts"][0]
+            print(f"《{prompt['title']}》 as {prompt['poet']}\n{show(prompted[0], lexicon, parallel)}\n")
+        print("\n\n".join(f"{form.name}\n{show(written[form.name, heading][0], lexicon, parallel)}" for form in FORMS))
+        return
     if prompted:
         per_prompt = params["sample"]["per_prompt"]
         for i, prompt in enumerate(params["sample"]["prompts"]):
             print(f"《{prompt['title']}》 as {prompt['poet']}\n{show(prompted[i * per_prompt], lexicon, parallel)}\n")
         print("----\n")
-    heading = f"meter · best of {best_of}"
     wulv = written["五律", heading]
     print("\n\n".join(show(wulv[i * per_start], lexicon, parallel) for i in range(len(starts))))
     for form in FORMS:
@@ -72,4 +79,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(brief="--brief" in sys.argv[1:])

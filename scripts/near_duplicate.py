@@ -1,6 +1,6 @@
 """How many pairs of unique Tang 五律 share how many lines: the evidence for the near-duplicate rule.
 
-    python tests/near_duplicate_report.py          # from the repo root, after `dvc repro fetch`
+    python scripts/near_duplicate.py          # from the repo root, after `dvc repro fetch`
 
 Counts pairs of distinct poems (after t2s and exact deduplication) by the number
 of lines they share exactly, and the pairs that the rule's one-character

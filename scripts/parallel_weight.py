@@ -1,6 +1,6 @@
 """How much a plain middle couplet should cost in best-of-N: the poet's 律诗 ranked with 对仗 at several weights.
 
-    python tests/parallel_weight_report.py poet      # from the repo root, after `dvc repro`
+    python scripts/parallel_weight.py poet      # from the repo root, after `dvc repro`
 
 For 五律 and 七律: 70 meter-constrained poems (10 for each start character of
 params.yaml, the sample stage's seed and sampling), each the best of

@@ -1,6 +1,6 @@
 """Random or pretrained input vectors for the poet: the same short curriculum from each, side by side.
 
-    python tests/embedding_report.py [--verse-epochs 0.05 --tang-epochs 1]   # from the repo root, after `dvc repro embed`
+    python scripts/embedding.py [--verse-epochs 0.05 --tang-epochs 1]   # from the repo root, after `dvc repro embed`
 
 The poet of params.yaml (its dictionary, output layer and sizes), trained twice
 with everything equal but how its embedding starts: `none` (random vectors) and

@@ -1,6 +1,6 @@
 """A trial for issue 21, outside the pipeline: does a poet told a title and a poet write to them, by the two measures?
 
-    python tests/conditioning_trial_report.py [EPOCHS] [prefix|vector|pipeline|plain] [KEYWORDS]   # from the repo root, after `dvc repro titles`
+    python scripts/conditioning_trial.py [EPOCHS] [prefix|vector|pipeline|plain] [KEYWORDS]   # from the repo root, after `dvc repro titles`
 
 A 1×512 LSTM on the poet's dictionary, adaptive softmax, from the poet's
 pretrained vectors, trained EPOCHS (default 2) epochs on the four forms' Tang

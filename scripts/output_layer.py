@@ -1,6 +1,6 @@
 """The poet's output layer on a CPU: a softmax over the whole dictionary against the adaptive softmax.
 
-    python tests/output_layer_report.py [--vocab 7279 --shortlist 2000]    # from the repo root; any time, no data
+    python scripts/output_layer.py [--vocab 7279 --shortlist 2000]    # from the repo root; any time, no data
 
 One training step of the poet's shape (embedding 300, 1×512 nn.LSTM, batch 64 of
 58 tokens, RMSprop), Zipf-distributed targets, the median of 22 steps after 3 of

@@ -1,4 +1,4 @@
-"""`tangshi serve` in a subprocess on a free local port, for the browser test and the README's screenshot."""
+"""`tangshi serve` in a subprocess on a free local port: the browser test and scripts/serve_screenshot.py drive it."""
 
 import socket
 import subprocess

@@ -1,7 +1,7 @@
 """Choosing sample.guidance without reading the dev split: the told study (reports/told.py) at several guidances,
 its judges learning from nine tenths of each form's train split and scored on the last tenth in place of dev.
 
-    python tests/guidance_report.py [W ...]     # from the repo root, after `dvc repro train@poet`; default 0 0.5 1 2 3
+    python scripts/guidance.py [W ...]     # from the repo root, after `dvc repro train@poet`; default 0 0.5 1 2 3
 
 The poet has read the held-out tenth (it is its training text), so the figures
 are not the told stage's; they only rank the guidances against each other. The

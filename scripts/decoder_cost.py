@@ -1,7 +1,7 @@
 """The perplexity cost of meter constraints, with this decoder and with an older one, on the same trained models.
 
     git worktree add /tmp/tangshi-old f79da1e      # the decoder before the standard rules (issue 12)
-    python tests/decoder_cost_report.py /tmp/tangshi-old/src [POEMS_PER_START]
+    python scripts/decoder_cost.py /tmp/tangshi-old/src [POEMS_PER_START]
 
 For each trained variant: the chosen-character perplexity (under the unconstrained
 model) of the sample stage's requests (10 poems for each start character, or

@@ -1,7 +1,7 @@
 """What the poet's own dictionary is worth on its own: the same short curriculum through the shared dictionary and
 through the poet's, scored on the shared one.
 
-    python tests/dictionary_report.py [--verse-epochs 0.05 --tang-epochs 1]   # from the repo root, after `dvc repro embed`
+    python scripts/dictionary.py [--verse-epochs 0.05 --tang-epochs 1]   # from the repo root, after `dvc repro embed`
 
 Two poets of params.yaml's size and curriculum, shortened, both starting from the
 skip-gram vectors, differing in what they read and write through:
