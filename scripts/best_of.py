@@ -1,4 +1,4 @@
-"""How many candidates a poem is worth: best-of-N writing measured for N = 1 … 32 on one trained variant.
+"""How many candidates a poem is worth: best-of-N writing measured for N = 1 … 32 on one trained variant (minutes: 70 poems at each of six N; not timed this session).
 
     python scripts/best_of.py poet          # from the repo root, after `dvc repro`
 

@@ -1,4 +1,4 @@
-"""A trial for issue 21, outside the pipeline: does a poet told a title and a poet write to them, by the two measures?
+"""A trial for issue 21, outside the pipeline: does a poet told a title and a poet write to them, by the two measures? (about 8 minutes a way on 2 cores).
 
     python scripts/conditioning_trial.py [EPOCHS] [prefix|vector|pipeline|plain] [KEYWORDS]   # from the repo root, after `dvc repro titles`
 

@@ -1,5 +1,4 @@
-"""What the poet's own dictionary is worth on its own: the same short curriculum through the shared dictionary and
-through the poet's, scored on the shared one.
+"""What the poet's own dictionary is worth: one short curriculum through each dictionary, scored on the shared one (minutes; not timed this session).
 
     python scripts/dictionary.py [--verse-epochs 0.05 --tang-epochs 1]   # from the repo root, after `dvc repro embed`
 

@@ -1,4 +1,4 @@
-"""How much of the poet's text each min_count keeps: the size of the poet's dictionary against its coverage.
+"""How much of the poet's text each min_count keeps: the size of the poet's dictionary against its coverage (about 30 s).
 
     python scripts/dictionary_coverage.py      # from the repo root, after `dvc repro verse corpus`
 

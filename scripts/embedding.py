@@ -1,4 +1,4 @@
-"""Random or pretrained input vectors for the poet: the same short curriculum from each, side by side.
+"""Random or pretrained input vectors for the poet: the same short curriculum from each, side by side (two shortened trainings: minutes; not timed this session).
 
     python scripts/embedding.py [--verse-epochs 0.05 --tang-epochs 1]   # from the repo root, after `dvc repro embed`
 

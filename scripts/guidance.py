@@ -1,5 +1,7 @@
-"""Choosing sample.guidance without reading the dev split: the told study (reports/told.py) at several guidances,
-its judges learning from nine tenths of each form's train split and scored on the last tenth in place of dev.
+"""Choosing sample.guidance without the dev split: the told study at several guidances, on a held-out tenth (about 17 s a guidance).
+
+The told study (reports/told.py) runs with its judges learning from nine tenths of each form's train split and
+scored on the last tenth in place of dev.
 
     python scripts/guidance.py [W ...]     # from the repo root, after `dvc repro train@poet`; default 0 0.5 1 2 3
 

@@ -1,4 +1,4 @@
-"""How many pairs of unique Tang 五律 share how many lines: the evidence for the near-duplicate rule.
+"""How many pairs of unique Tang 五律 share how many lines: the evidence for the near-duplicate rule (about 4 s).
 
     python scripts/near_duplicate.py          # from the repo root, after `dvc repro fetch`
 

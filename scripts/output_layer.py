@@ -1,4 +1,4 @@
-"""The poet's output layer on a CPU: a softmax over the whole dictionary against the adaptive softmax.
+"""The poet's output layer on a CPU: a softmax over the whole dictionary against the adaptive softmax (about 2.5 minutes).
 
     python scripts/output_layer.py [--vocab 7279 --shortlist 2000]    # from the repo root; any time, no data
 

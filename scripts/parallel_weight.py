@@ -1,4 +1,4 @@
-"""How much a plain middle couplet should cost in best-of-N: the poet's 律诗 ranked with 对仗 at several weights.
+"""How much a plain middle couplet should cost in best-of-N: the poet's 律诗 ranked with 对仗 at several weights (minutes; not timed this session).
 
     python scripts/parallel_weight.py poet      # from the repo root, after `dvc repro`
 

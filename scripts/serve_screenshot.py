@@ -1,4 +1,4 @@
-"""README's docs/serve.png: the page of `tangshi serve` on the pipeline's models, photographed by Chromium.
+"""The README's docs/serve.png: the page of `tangshi serve` on the pipeline's models, photographed by Chromium (about a minute).
 
     python scripts/serve_screenshot.py [OUT]    # from the repo root, after `dvc repro`; OUT: docs/serve.png
 
