@@ -110,3 +110,18 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon),
             "parallel": parallel, "poet_vocab": poet_vocab, "poet_constraints": Constraints(poet_vocab, lexicon),
             "metas": metas, "splits": splits}
+
+
+@pytest.fixture(scope="session")
+def word_stats(fixture_verse, fixture_corpus, tmp_path_factory):
+    """The fixture poet text's word statistics (its verse and Tang train splits, no dev poem), saved as the cohesion
+    stage saves them, with the references of its 五律 dev poems: (stats, stats path, references path)."""
+    from tangshi.judge.cohesion import WordStats, references
+    from tangshi.forms import WULV
+
+    stats = WordStats.learn([text for _, text in fixture_verse.poems] + [t for _, t in fixture_corpus.large.train])
+    out = tmp_path_factory.mktemp("cohesion")
+    stats.save(out / "stats.npz")
+    refs = {WULV.name: references(stats, [t for _, t in fixture_corpus.large.dev], 42)}
+    (out / "cohesion.json").write_text(json.dumps({"by_form": refs}, ensure_ascii=False), encoding="utf-8")
+    return stats, out / "stats.npz", out / "cohesion.json"

@@ -15,9 +15,10 @@ from tangshi.app.page_server import CHROMIUM, CHROMIUM_ARGS, serving
 
 
 @pytest.fixture(scope="module")
-def client(tiny_models):
+def client(tiny_models, word_stats):
     out = tiny_models["out"]
-    app = create_app(out / "models", out / "vocab.json", out / "tones.json", out / "no-metrics", "cpu", out / "pairs.npz")
+    app = create_app(out / "models", out / "vocab.json", out / "tones.json", out / "no-metrics", "cpu", out / "pairs.npz",
+                     word_stats[1], word_stats[2])
     return TestClient(app)
 
 
@@ -66,6 +67,19 @@ def test_check_a_real_poem(client):
     assert [c["parallel"] for c in data["couplets"]][1:] == [True, True, False]  # 感时花溅泪，恨别鸟惊心 …; 白头搔更短 … is not
     bad = client.post("/api/check", json={"poem": "床前明月光，疑是地上霜。"}).json()
     assert not bad["well_formed"] and bad["message"] == "not regulated verse: 2 lines; a 绝句 has 4 and a 律诗 8"
+    whole = data["whole"]  # read as a whole, beside the fixture's real 五律
+    assert set(whole) == {"specificity", "repeated", "doubled", "cohesion", "real"} and whole["specificity"] > 0
+    assert set(whole["real"]) == {"specificity", "repeated", "cohesion_median"}
+
+
+def test_write_uses_the_chosen_decoding_and_takes_its_terms(client):
+    plain = client.post("/api/write", json={"model": "single", "start": "山", "n": 4, "best_of": 1, "seed": 3,
+                                            "repeat_penalty": 0, "discount": 0, "slor": 0, "cohesion": 0}).json()
+    leaning = client.post("/api/write", json={"model": "single", "start": "山", "n": 4, "best_of": 1, "seed": 3,
+                                              "repeat_penalty": 0, "discount": 1.5, "slor": 0, "cohesion": 0}).json()
+    assert [p["poem"] for p in plain["poems"]] != [p["poem"] for p in leaning["poems"]]
+    assert all(p["whole"]["specificity"] > 0 for p in leaning["poems"])
+    assert client.post("/api/write", json={"model": "single", "discount": 3}).status_code == 422
 
 
 def test_check_marks_variants_and_flags_on_their_lines(client):
@@ -150,12 +164,13 @@ def test_no_models_gives_a_clear_hint(tiny_models, tmp_path):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (installed by .ci/run)")
-def test_page_in_a_real_browser(tiny_models, tmp_path):
+def test_page_in_a_real_browser(tiny_models, word_stats, tmp_path):
     from playwright.sync_api import sync_playwright
 
     out = tiny_models["out"]
     args = ["--models", str(out / "models"), "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"),
-            "--parallel", str(out / "pairs.npz"), "--device", "cpu"]
+            "--parallel", str(out / "pairs.npz"), "--device", "cpu", "--word-stats", str(word_stats[1]),
+            "--references", str(word_stats[2])]
     with serving(args) as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -222,6 +237,8 @@ def test_page_in_a_real_browser(tiny_models, tmp_path):
             page.click("#check")
             page.wait_for_selector("#checked .verdict")
             assert "keeps every rule of 五律 (仄起不入韵" in page.inner_text("#checked .verdict")
+            whole = page.inner_text("#checked .whole")  # the poem as a whole, beside real 五律
+            assert whole.startswith("As a whole: specificity ") and "(real 五律 " in whole and "cohesion " in whole
             marks = page.locator("#checked .couplet").all_inner_texts()  # 对仗 after each couplet, its lines marked
             assert marks[1].startswith("对仗 ✓ · lines 3–4") and marks[2].startswith("对仗 ✓ · lines 5–6")
             assert marks[3].startswith("not parallel · lines 7–8") and page.locator("#checked .line.parallel").count() >= 4

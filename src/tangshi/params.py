@@ -123,7 +123,9 @@ SCHEMA: dict[str, Any] = {
                "acrostic": hanzi(), "best_of": integer(1, 32), "temperature": number(0, 3, above=True),
                "top_k": integer(0), "top_p": number(0, 1, above=True), "weights": one_of("best", "last"),
                "prompts": prompts(optional=True), "per_prompt": integer(1, optional=True),
-               "guidance": number(0, 10, optional=True)},
+               "guidance": number(0, 10, optional=True), "repeat_penalty": number(0, 20, optional=True),
+               "discount": number(0, 2, optional=True), "slor": number(0, 2, optional=True),
+               "cohesion": number(0, 10, optional=True)},
     "told": {"poets": names(), "per_poet": integer(1), "titles": integer(1)},
 }
 

@@ -19,8 +19,9 @@ from ..data.corpus import detect_form, form_problem, poem_lines, to_simplified
 from ..errors import TangshiError, run_main
 from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
+from ..judge.cohesion import explain, read_whole
 from ..judge.parallel import load_if_built
-from .defaults import BEST_OF, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
+from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
                "4 or 8 lines of 5 or 7 characters)")
@@ -69,6 +70,8 @@ def cmd_write(args) -> None:
     form = get_form(args.form)
     lexicon = ToneLexicon.load(args.tones)
     parallel = load_if_built(args.parallel)
+    stats, references = load_word_stats(args.cohesion_path, args.references)
+    decoding = decoding_terms(args, stats)
     poet, _ = load_poet(args.model or default_model(), args.vocab, args.device)
     vocab = poet.vocab  # the shared dictionary or the poet's own
     check_writes(poet, form)
@@ -81,13 +84,46 @@ def cmd_write(args) -> None:
             written = write_best(
                 poet, vocab, [Request(*given) for _ in range(size)], args.best_of, mode=args.constrain,
                 constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, parallel=parallel,
-                seed=args.seed + number, form=form, guidance=args.guidance,
+                seed=args.seed + number, form=form, guidance=args.guidance, stats=stats, **decoding,
             )
-            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form, parallel=parallel)}\n\n" for w in written)
+            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form, parallel=parallel)}\n"
+                           + (f"  {explain(read_whole(w.poem, stats, references.get(form.name)), form.name)}\n" if args.explain else "")
+                           + "\n" for w in written)
             bar.clear()
             sys.stdout.write(text)
             sys.stdout.flush()
             bar.update(size)
+
+
+def load_word_stats(path: str, references_path: str):
+    """The word statistics and each form's real references, or (None, {}) where the cohesion stage has not run."""
+    from pathlib import Path
+
+    from ..judge.cohesion import WordStats, load_references
+
+    if not Path(path).exists():
+        return None, {}
+    return WordStats.load(path), load_references(references_path) if Path(references_path).exists() else {}
+
+
+def decoding_terms(args, stats) -> dict:
+    """The terms against blandness: as given, else DECODING's; without word statistics those that need them are
+    refused when asked for and left off (with a note) when defaulted."""
+    terms = {k: getattr(args, k) for k in ("repeat_penalty", "discount", "slor", "cohesion")}
+    if args.explain and stats is None:
+        raise TangshiError(f"--explain needs the word statistics ({args.cohesion_path}): run `dvc repro cohesion`")
+    for key, value in terms.items():
+        if value is not None and value < 0:
+            raise TangshiError(f"--{key.replace('_', '-')} takes 0 (off) or more, not {value}")
+        if key != "repeat_penalty" and stats is None:
+            if value:
+                raise TangshiError(f"--{key.replace('_', '-')} needs the word statistics ({args.cohesion_path}): run `dvc repro cohesion`")
+            if DECODING[key] and value is None:
+                print(f"note: no word statistics at {args.cohesion_path} (run `dvc repro cohesion`): writing without --{key}", file=sys.stderr)
+            terms[key] = 0.0
+        elif value is None:
+            terms[key] = DECODING[key]
+    return terms
 
 
 def cmd_poets(args) -> None:
@@ -158,7 +194,7 @@ def cmd_serve(args) -> None:
     from .serve import serve
 
     serve(args.host, args.port, models_dir=args.models, vocab_path=args.vocab, tones_path=args.tones,
-          parallel_path=args.parallel, device=args.device)
+          parallel_path=args.parallel, device=args.device, stats_path=args.cohesion_path, references_path=args.references)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -182,12 +218,21 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--best-of", type=int, default=BEST_OF,
                    help=f"write this many candidates per poem, 1 to {MAX_BEST_OF}, and keep the most natural (default %(default)s; 1: plain sampling)")
     w.add_argument("--constrain", default="meter", choices=("none", "form", "meter"), help="default %(default)s")
-    w.add_argument("--temperature", type=float, default=0.8)
+    w.add_argument("--temperature", type=float, default=DECODING["temperature"], help="default %(default)s")
     w.add_argument("--top-k", type=int, default=0)
     w.add_argument("--guidance", type=float, default=GUIDANCE,
                    help="with --title or --poet: how hard to lean on them, 0 (plain) to 10 (classifier-free guidance; "
                    "default %(default)s)")
-    w.add_argument("--top-p", type=float, default=0.95)
+    w.add_argument("--top-p", type=float, default=DECODING["top_p"], help="default %(default)s")
+    w.add_argument("--repeat-penalty", type=float, help=f"nats off a character the poem already wrote, 叠字 and a couplet's "
+                   f"echo exempt (default {DECODING['repeat_penalty']})")
+    w.add_argument("--discount", type=float, help="sample from log p − γ·log p_unigram: how far to lean from the commonest "
+                   f"characters (default {DECODING['discount']})")
+    w.add_argument("--slor", type=float, help=f"best of N: weight of the unigram term in the ranking (1: SLOR; default {DECODING['slor']})")
+    w.add_argument("--cohesion", type=float, help="best of N: nats per unit of how well the lines' images belong together "
+                   f"(default {DECODING['cohesion']})")
+    w.add_argument("--explain", action="store_true",
+                   help="after each poem, its specificity, repeated characters and cohesion beside real poems of its form")
     w.add_argument("--seed", type=int, default=0)
     w.set_defaults(func=cmd_write)
 
@@ -216,6 +261,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=8000)
     v.add_argument("--models", default=PATHS["models"], help="folder of trained variants (default %(default)s)")
     v.set_defaults(func=cmd_serve)
+
+    for sp in (w, v):
+        sp.add_argument("--word-stats", dest="cohesion_path", default=PATHS["cohesion"],
+                        help="word statistics from the cohesion stage (default %(default)s)")
+        sp.add_argument("--references", default=PATHS["references"],
+                        help="real poems' figures from the cohesion stage (default %(default)s)")
 
     for sp in (w, o, c, s, v):
         sp.add_argument("--tones", default=PATHS["tones"], help="tone lexicon from the meter stage (default %(default)s)")

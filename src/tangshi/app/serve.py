@@ -22,12 +22,13 @@ from ..data.corpus import form_problem, poem_lines, to_simplified
 from ..data.vocab import Vocab
 from ..errors import TangshiError
 from ..forms import FORMS, WULV, Form, get_form
+from ..judge.cohesion import WordStats, load_references, read_whole
 from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import MAX_GUIDANCE, Constraints, Request
 from ..writing.rerank import write_best
-from .defaults import BEST_OF, GUIDANCE, MAX_BEST_OF, default_model_name
+from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, default_model_name
 
 MAX_POEMS = 16  # poems a request: at most MAX_POEMS × MAX_BEST_OF = 512 candidates written in one batch
 MAX_BODY = 4096
@@ -43,11 +44,16 @@ class WriteIn(BaseModel):
     poet: str | None = Field(default=None, max_length=20)  # whose voice (GET /api/poets lists them)
     form: Literal["五绝", "七绝", "五律", "七律"] = "五律"  # the names in forms.FORMS
     constrain: Literal["none", "form", "meter"] = "meter"
-    temperature: float = Field(default=0.8, gt=0, le=3)
+    temperature: float = Field(default=DECODING["temperature"], gt=0, le=3)
     n: int = Field(default=4, ge=1, le=MAX_POEMS)
     best_of: int = Field(default=BEST_OF, ge=1, le=MAX_BEST_OF)
     seed: int = Field(default=0, ge=0, le=2**31)
     guidance: float = Field(default=GUIDANCE, ge=0, le=MAX_GUIDANCE)  # how hard a poem leans on its title and poet (decode.py)
+    # against the bland and the repeated (decode.py, rerank.py); the defaults are the pipeline's chosen decoding
+    repeat_penalty: float = Field(default=DECODING["repeat_penalty"], ge=0, le=20)
+    discount: float = Field(default=DECODING["discount"], ge=0, le=2)
+    slor: float = Field(default=DECODING["slor"], ge=0, le=2)
+    cohesion: float = Field(default=DECODING["cohesion"], ge=0, le=10)
 
 
 class CheckIn(BaseModel):
@@ -55,10 +61,11 @@ class CheckIn(BaseModel):
 
 
 def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: Form | None = None,
-             parallel: ParallelModel | None = None) -> dict:
-    """A judged poem as the page shows it: its form, lines of characters with tones, rhyme groups, rules, and
-    for a 律诗 the 对仗 of each couplet (where the parallel stage has run). The form is the one asked for, or the
-    one whose shape the poem has."""
+             parallel: ParallelModel | None = None, stats: WordStats | None = None, references: dict | None = None) -> dict:
+    """A judged poem as the page shows it: its form, lines of characters with tones, rhyme groups, rules, for a
+    律诗 the 对仗 of each couplet (where the parallel stage has run), and the poem read as a whole beside real
+    poems of its form (where the cohesion stage has). The form is the one asked for, or the one whose shape the
+    poem has."""
     j = judge(poem, lexicon, vocab, form=form)
     problem = form_problem(j.poem, form)
     if problem:
@@ -80,7 +87,8 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: 
     return {"poem": j.poem, "well_formed": True, "form": j.form.name, "shape": j.form.shape, "lines": lines,
             "rules": j.passed, "pattern": j.pattern,
             "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid,
-            "couplets": parallel.couplets(j.poem) if parallel is not None and j.form.lines == 8 else []}
+            "couplets": parallel.couplets(j.poem) if parallel is not None and j.form.lines == 8 else [],
+            "whole": read_whole(j.poem, stats, (references or {}).get(j.form.name)) if stats is not None else None}
 
 
 def find_models(models_dir: Path, vocab_path: str | Path, device: str) -> tuple[dict, dict]:
@@ -96,9 +104,13 @@ def find_models(models_dir: Path, vocab_path: str | Path, device: str) -> tuple[
 
 
 def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="data/meter/tones.json",
-               metrics_dir="metrics/eval", device: str = "auto", parallel_path="data/parallel/pairs.npz") -> FastAPI:
+               metrics_dir="metrics/eval", device: str = "auto", parallel_path="data/parallel/pairs.npz",
+               stats_path="data/cohesion/stats.npz", references_path="metrics/cohesion.json") -> FastAPI:
     lexicon = ToneLexicon.load(tones_path)
     parallel = load_if_built(parallel_path)
+    # the word statistics: the decoding terms that need them, and each poem's figures as a whole (where built)
+    stats = WordStats.load(stats_path) if Path(stats_path).exists() else None
+    references = load_references(references_path) if stats is not None and Path(references_path).exists() else {}
     models, problems = find_models(Path(models_dir), vocab_path, device)
     # the decoder's masks, once for each dictionary the models read through
     constraints = {p.vocab.digest(): Constraints(p.vocab, lexicon) for p, _ in models.values()}
@@ -167,20 +179,25 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         try:  # write_poems refuses a form the model does not write, and a bad request, with a TangshiError
             requests = [Request(**given) for _ in range(body.n)]
             with lock:
+                terms = {"repeat_penalty": body.repeat_penalty, "discount": body.discount, "slor": body.slor,
+                         "cohesion": body.cohesion}
+                if stats is None:  # without word statistics only the repeat penalty can apply
+                    terms.update(discount=0.0, slor=0.0, cohesion=0.0)
                 written = write_best(poet, poet.vocab, requests, body.best_of, mode=body.constrain,
                                      constraints=constraints[poet.vocab.digest()],
-                                     temperature=body.temperature, top_p=0.95, seed=body.seed, form=form, parallel=parallel,
-                                     guidance=body.guidance)
+                                     temperature=body.temperature, top_p=DECODING["top_p"], seed=body.seed, form=form,
+                                     parallel=parallel, guidance=body.guidance, stats=stats, **terms)
         except TangshiError as err:
             raise HTTPException(400, str(err))
-        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, poet.vocab, form, parallel)} for w in written]}
+        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, poet.vocab, form, parallel, stats, references)}
+                          for w in written]}
 
     @app.post("/api/check")
     def check(body: CheckIn) -> dict:
         poem = to_simplified("".join(body.poem.split()))
         if not poem:
             raise HTTPException(400, "the box is empty: paste a poem of 4 or 8 lines of 5 or 7 characters")
-        return describe(poem, lexicon, parallel=parallel)
+        return describe(poem, lexicon, parallel=parallel, stats=stats, references=references)
 
     return app
 

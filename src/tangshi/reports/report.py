@@ -11,6 +11,7 @@ import pandas as pd  # noqa: E402
 
 from ..atomic import atomic_path, write_text  # noqa: E402
 from ..errors import TangshiError  # noqa: E402
+from ..forms import WULV  # noqa: E402
 
 
 
@@ -152,9 +153,39 @@ def build_report(variants: dict, root: Path = Path(".")) -> str:
         text += ("\n## Every form\n\nThe models that write all four forms, on each form's Tang dev split (perplexity "
                  "over every predicted token, the form's token not counted, and over the characters alone) and in "
                  "their samples of that form (the main set is meter, best of N).\n\n" + to_markdown(forms) + "\n")
+    text += whole_section(variants, root)
     text += told_section(variants, root)
     write_text(root / "metrics" / "report.md", text)
     return text
+
+
+def whole_section(variants: dict, root: Path = Path(".")) -> str:
+    """A poem read as a whole (judge/cohesion.py): each form's real dev poems and floor (metrics/cohesion.json)
+    beside every model's meter-mode samples, best of N and best of 1."""
+    path = root / "metrics" / "cohesion.json"
+    if not path.exists():
+        return ""
+    refs = read_json(path)["by_form"]
+    columns = ("specificity", "repeated", "doubled", "cohesion", "cohesion_above_real_median")
+    rows = []
+    for form, ref in refs.items():
+        rows.append({"form": form, "poems": f"real dev ({ref['poems']})", **{c: ref["real"][c] for c in columns}})
+        rows.append({"form": form, "poems": "floor: lines of different dev poems", **{c: ref["floor"][c] for c in columns}})
+        for name in variants:
+            sm = read_json(root / "metrics" / "samples" / f"{name}.json")
+            by_form = sm.get("by_form", {WULV.name: sm})
+            if form not in by_form:
+                continue
+            meter = by_form[form]["by_mode"]["meter"]
+            for n in sorted({sm["best_of"], 1}, reverse=True):
+                stats = meter[f"best_of_{n}"]
+                if "specificity" in stats:
+                    rows.append({"form": form, "poems": f"{name}, meter, best of {n}", **{c: stats[c] for c in columns}})
+    return ("\n## A poem as a whole\n\nSpecificity is the mean inverse document frequency of a poem's characters over "
+            "the poet's training text; repeated, the share of its characters that repeat an earlier one (叠字 apart, "
+            "counted as doubled); cohesion, the mean PMI of the content characters (the 300 commonest left out) of "
+            "different lines, and the share of poems above the real dev poems' median. The floor sets lines of "
+            "different dev poems side by side.\n\n" + to_markdown(pd.DataFrame(rows)) + "\n")
 
 
 def told_section(variants: dict, root: Path = Path(".")) -> str:

@@ -35,12 +35,15 @@ from ..writing.decode import Request, Written, write_poems
 
 
 def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict[str, list[tuple[Meta, str]]],
-          verse: list[tuple[Meta, str]], cfg: dict, sample: dict, seed: int) -> dict:
+          verse: list[tuple[Meta, str]], cfg: dict, sample: dict, seed: int, unigram=None) -> dict:
     """`train`/`dev`: each form's (title and author, poem) pairs; `verse`: the verse corpus's; `cfg`: params told;
-    `sample`: params sample (how to write)."""
+    `sample`: params sample (how to write: its sampling terms against blandness too, with `unigram`, the
+    dictionary's unigram log-probabilities)."""
     vocab = poet.vocab
     write_kw = {"mode": sample["constrain"], "temperature": sample["temperature"], "top_p": sample["top_p"],
-                "guidance": sample["guidance"], "constraints": constraints}
+                "guidance": sample["guidance"], "constraints": constraints,
+                "repeat_penalty": sample.get("repeat_penalty", 0.0), "discount": sample.get("discount", 0.0),
+                "unigram": unigram}
     all_train = [(m, p) for pairs in train.values() for m, p in pairs]
     all_dev = [(m, p) for pairs in dev.values() for m, p in pairs]
 

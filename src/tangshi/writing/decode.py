@@ -22,6 +22,15 @@ Salimans 2022): each step it also reads the poem told nothing (the same batch,
 doubled) and samples from log p(c | told) + w·(log p(c | told) − log p(c | told
 nothing)), which leans on what the title and the poet change. Training blanks
 the conditions of a share of poems, so the one model gives both readings.
+
+Two terms lean a draft away from the bland and the repeated (docs/studies.md,
+"Decoding against blandness"): `discount` γ samples from log p(c) − γ·log
+p_unigram(c), the anti-language-model term of MMI decoding (Li et al. 2016),
+which takes back part of the prior every character carries; `repeat_penalty`
+takes that many nats off a character the poem has already written — except the
+character just before (叠字: 萧萧) and the one at the same place of the
+couplet's first line (a couplet's deliberate echo). The likelihood of what is
+chosen (`chosen_nll`) stays the model's own, so what a setting costs is seen.
 """
 
 from contextlib import contextmanager
@@ -310,10 +319,13 @@ def told(poet, vocab: Vocab, requests: list[Request]) -> np.ndarray | None:
 def write_poems(
     poet, vocab: Vocab, requests: list[Request], mode: str = "form", constraints: Constraints | None = None,
     temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0, forbid_sync: bool = False,
-    form: Form = WULV, guidance: float = 0.0,
+    form: Form = WULV, guidance: float = 0.0, repeat_penalty: float = 0.0, discount: float = 0.0,
+    unigram: np.ndarray | None = None,
 ) -> list[Written]:
     """Write one poem of `form` per request, all in one batch on the poet's device; a request told a title or a
-    poet is written with `guidance` w (0: plain sampling from the poet told it; see the module's doc).
+    poet is written with `guidance` w (0: plain sampling from the poet told it), `repeat_penalty` nats off a
+    character written before and `discount` γ times the `unigram` log-probabilities (one per token) taken off
+    (see the module's doc).
 
     On a GPU no step waits for the device: the host queues all steps and reads
     the poems back once. forbid_sync=True makes any wait in the loop an error
@@ -324,6 +336,10 @@ def write_poems(
         raise TangshiError(f"temperature must be above 0, not {temperature}")
     if not 0 <= guidance <= MAX_GUIDANCE:
         raise TangshiError(f"guidance must be between 0 (none) and {MAX_GUIDANCE}, not {guidance}")
+    if repeat_penalty < 0 or discount < 0:
+        raise TangshiError(f"repeat penalty and unigram discount are 0 (off) or more, not {repeat_penalty} and {discount}")
+    if discount and (unigram is None or len(unigram) != len(vocab)):
+        raise TangshiError("a unigram discount needs the unigram model of the dictionary: run `dvc repro cohesion`")
     check_writes(poet, form)
     requests = [r.check(vocab, form) for r in requests]
     condition = told(poet, vocab, requests)
@@ -371,6 +387,9 @@ def write_poems(
         writable[0, [vocab.index[OOV_TOKEN], vocab.bos]] = False
     reads_aligned = getattr(poet, "aligned", False)
     no_aligned = torch.full((B,), NO_ALIGNED, dtype=torch.long, device=device)
+    prior = -discount * torch.as_tensor(unigram, dtype=torch.float32, device=device)[None] if discount else None
+    rows = torch.arange(B, device=device)
+    written = torch.zeros(B, len(vocab), dtype=torch.bool, device=device) if repeat_penalty else None
     with sync_check(device, forbid_sync):
         for k in range(steps):
             source = aligned_source(form.chars, k) if reads_aligned else None
@@ -386,6 +405,15 @@ def write_poems(
                 logits, sampling = told_it, told_it + guidance * (told_it - told_nothing)
             else:
                 sampling = logits
+            if prior is not None:
+                sampling = sampling + prior
+            if written is not None:
+                again = written.clone()
+                again[rows, x] = False  # 叠字
+                echo = aligned_source(form.chars, k)
+                if echo is not None:  # the same place of the couplet's first line
+                    again[rows, out[:, echo]] = False
+                sampling = sampling - repeat_penalty * again
             allowed = writable
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
                 allowed = table[int(req[0, k])]
@@ -406,10 +434,12 @@ def write_poems(
                 used.scatter_(1, nxt[:, None], rhyme | used.gather(1, nxt[:, None]))
                 written_tones[:, k] = tone_codes[nxt]
             out[:, k] = nxt
+            if written is not None:
+                written[rows, nxt] |= char_ids[nxt]
             x = nxt
     texts = [vocab.decode(row) for row in out.cpu().tolist()]
-    written = []
+    poems = []
     for text, nll, n, (pattern, group) in zip(texts, chosen_nll.cpu().tolist(), chosen.cpu().tolist(), plans):
         end = text.find("$")
-        written.append(Written("*" + (text[: end + 1] if end >= 0 else text), nll, n, pattern, group))
-    return written
+        poems.append(Written("*" + (text[: end + 1] if end >= 0 else text), nll, n, pattern, group))
+    return poems

@@ -3,6 +3,7 @@ and best-of-N, judged and formatted."""
 
 from ..data.vocab import Vocab
 from ..forms import WULV, Form
+from ..judge.cohesion import WordStats, measures
 from ..judge.meter import Judgement, ToneLexicon, judge
 from ..judge.parallel import ParallelModel, both_middle_parallel
 from ..judge.quality import Reference, character_use, set_metrics
@@ -18,20 +19,23 @@ def mark(written: Written, judgement: Judgement) -> str:
 
 
 def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], cfg: dict, seed: int,
-               parallel: ParallelModel | None = None, shared: Vocab | None = None) -> tuple[str, dict]:
+               parallel: ParallelModel | None = None, shared: Vocab | None = None, word_stats: WordStats | None = None,
+               medians: dict[str, float] | None = None) -> tuple[str, dict]:
     """Poems of every form the poet writes (五律 alone for the report's variants) in every mode (and
     acrostics), each set written plainly (best of 1) and best of cfg["best_of"], as text for samples/V.txt and
     metrics for metrics/samples/V.json; copying is counted against `reference`. The top-level metrics are the
     五律's; a poet of several forms adds each form's under by_form. With the 对仗 model, best-of-N ranks 律诗 by
     it too, and each 律诗 set reports the share whose two middle couplets are parallel. Given the shared
-    dictionary, each set and `all_samples` (every poem written) report the share of characters outside it."""
+    dictionary, each set and `all_samples` (every poem written) report the share of characters outside it. Given
+    the word statistics, each set also reports specificity, repetition and cohesion (judge/cohesion.py; the share
+    above `medians`, each form's real dev median) and best-of-N ranks by cfg's slor and cohesion weights."""
     constraints = Constraints(vocab, lexicon)
     reference = Reference.of(reference)
     forms = getattr(poet, "forms", (WULV,))
     parts, by_form, every = [], {}, []
     for number, form in enumerate(forms):
         text, by_form[form.name] = sample_form(poet, vocab, lexicon, constraints, reference, cfg, seed + 1000 * number, form,
-                                               parallel, shared, every)
+                                               parallel, shared, every, word_stats, (medians or {}).get(form.name))
         parts.append(text if len(forms) == 1 else f"# {form.name} ({form.shape})\n\n{text}")
     metrics = dict(by_form.get(WULV.name) or next(iter(by_form.values())))
     if len(forms) > 1:
@@ -42,10 +46,12 @@ def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], c
 
 def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constraints, reference: Reference, cfg: dict,
                 seed: int, form: Form, parallel: ParallelModel | None = None, shared: Vocab | None = None,
-                every: list[str] | None = None) -> tuple[str, dict]:
+                every: list[str] | None = None, word_stats: WordStats | None = None,
+                median: float | None = None) -> tuple[str, dict]:
     """One form's sets: every mode for every start character, and acrostics of the first form.lines characters
     of cfg["acrostic"]; each poem written is also appended to `every`."""
     sample_kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p", "guidance")}  # guidance: the prompted set
+    sample_kw.update(decoding_kw(cfg))
     sets: dict[str, list[Request]] = {
         mode: [Request(start=c) for c in cfg["starts"] for _ in range(cfg["per_start"])] for mode in MODES
     }
@@ -61,7 +67,7 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
         by_mode[name] = {}
         for n in sorted({best_of, 1}, reverse=True):  # the published set first
             written = write_best(poet, vocab, sets[name], n, mode=mode, constraints=constraints, seed=seed + index,
-                                 form=form, parallel=parallel, **sample_kw)
+                                 form=form, parallel=parallel, stats=word_stats, **sample_kw)
             judgements = [judge(w.poem, lexicon, vocab, form=form) for w in written]
             stats = by_mode[name][f"best_of_{n}"] = set_metrics(
                 judgements, reference, sum(w.chosen_nll for w in written), sum(w.chosen for w in written), shared
@@ -70,12 +76,17 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
                 every.extend(w.poem for w in written)
             if parallel is not None and form.lines == 8:  # 对仗: both middle couplets parallel
                 stats["middle_parallel"] = round(sum(both_middle_parallel(parallel, w.poem) for w in written) / len(written), 5)
+            if word_stats is not None:  # the poem as a whole
+                stats.update(measures([w.poem for w in written], word_stats, median))
             title = f"## {name}" + (" (meter constraints)" if name in ("acrostic", "prompted") else "") + f" · best of {n}"
             summary = (
                 f"form {stats['form_valid']:.2f} · rhyme {stats['rhyme_valid']:.2f} · tone {stats['tone_valid']:.2f} · "
                 f"meter {stats['meter_valid']:.2f} · chosen PP {stats['chosen_ppl_chars']:.1f} · "
                 f"distinct-2 {stats['distinct_2']:.2f} · copied lines {stats['copied_lines']:.3f}"
                 + (f" · 对仗 {stats['middle_parallel']:.2f}" if "middle_parallel" in stats else "")
+                + (f" · specificity {stats['specificity']:.2f} · repeated {stats['repeated']:.3f}"
+                   + (f" · cohesion above real median {stats['cohesion_above_real_median']:.2f}" if median is not None else "")
+                   if "specificity" in stats else "")
             )
             marks = [mark(w, j) for w, j in zip(written, judgements)]
             if name == "prompted":
@@ -83,6 +94,12 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
             sections.append("\n".join([title, summary, ""] + marks))
     metrics = {"constrain": main, "best_of": best_of, **by_mode[main][f"best_of_{best_of}"], "by_mode": by_mode}
     return "\n\n".join(sections), metrics
+
+
+def decoding_kw(cfg: dict) -> dict:
+    """The decoding against blandness that params.yaml's sample section chose (all off where it has none): the
+    sampling terms of decode.write_poems and the ranking weights of rerank.write_best."""
+    return {k: cfg.get(k, 0.0) for k in ("repeat_penalty", "discount", "slor", "cohesion")}
 
 
 def prompt_requests(poet, cfg: dict) -> list[Request]:

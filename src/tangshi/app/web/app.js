@@ -88,8 +88,26 @@ function renderPoem(p, tokens) {
     try { await navigator.clipboard.writeText(p.poem); copy.textContent = "Copied"; }
     catch { copy.textContent = "Select the text to copy"; }
   });
-  box.append(rules, verdict, copy);
+  box.append(rules, verdict);
+  if (p.whole) box.append(wholeLine(p.whole, p.form));
+  box.append(copy);
   return box;
+}
+
+// The poem read as a whole (judge/cohesion.py), beside real poems of its form where the server has them.
+function wholeLine(w, form) {
+  const line = document.createElement("p");
+  line.className = "whole";
+  const real = w.real;
+  const pct = (x) => (100 * x).toFixed(1) + "%";
+  const cohesion = w.cohesion === null ? "no pair of content characters"
+    : w.cohesion.toFixed(2) + (real ? ` (real ${form} median ${real.cohesion_median.toFixed(2)}: ${w.cohesion > real.cohesion_median ? "above" : "below"})` : "");
+  line.textContent = `As a whole: specificity ${w.specificity.toFixed(2)}` + (real ? ` (real ${form} ${real.specificity.toFixed(2)})` : "")
+    + ` · repeated ${pct(w.repeated)}` + (real ? ` (real ${pct(real.repeated)})` : "") + `, 叠字 ${pct(w.doubled)}`
+    + ` · cohesion ${cohesion}`;
+  line.title = "specificity: mean inverse document frequency of the characters; repeated: characters that repeat an "
+    + "earlier one (叠字 apart); cohesion: mean PMI of the content characters of different lines";
+  return line;
 }
 
 function givenKind() {
