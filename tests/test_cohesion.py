@@ -135,3 +135,15 @@ def test_cli_explains_a_poem_beside_real_ones(tiny_models, word_stats, tmp_path,
     with pytest.raises(SystemExit):
         cli_main(["write", "--model", str(out / "models" / "single"), "--start", "山", "--discount", "-1", *common])
     assert "--discount takes 0 (off) or more, not -1.0" in capsys.readouterr().err
+
+
+def test_cli_check_reads_a_poem_whole_where_the_stats_are_built(tiny_models, word_stats, capsys):
+    out = tiny_models["out"]
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json"), "--word-stats", str(word_stats[1]),
+                  "--references", str(word_stats[2])])
+    text = capsys.readouterr().out
+    assert exit_info.value.code == 0 and "as a whole: specificity " in text and "(real 五律 " in text
+    with pytest.raises(SystemExit):
+        cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json"), "--word-stats", str(out / "none.npz")])
+    assert "as a whole" not in capsys.readouterr().out

@@ -21,6 +21,7 @@ from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..judge.cohesion import explain, read_whole
 from ..judge.parallel import load_if_built
+from .pasted import read_pasted
 from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
@@ -141,14 +142,18 @@ def cmd_poets(args) -> None:
 
 
 def cmd_check(args) -> None:
-    poem = to_simplified("".join(args.poem.split()))
+    poem = read_pasted(args.poem)  # ？！； and line breaks, a 《title》, notes in brackets, traditional script
     problem = form_problem(poem)
     if problem:
         print(f"error: not regulated verse: {problem}", file=sys.stderr)
         sys.exit(2)
     lexicon = ToneLexicon.load(args.tones)
     print(show_judgement(poem, lexicon, verdict=args.verdict, parallel=load_if_built(args.parallel)))
-    sys.exit(0 if judge(poem, lexicon, verdict=args.verdict).meter_valid else 1)
+    j = judge(poem, lexicon, verdict=args.verdict)
+    stats, references = load_word_stats(args.cohesion_path, args.references)
+    if stats is not None:  # the poem read as a whole, where the cohesion stage has run
+        print(f"  {explain(read_whole(j.poem, stats, references.get(j.form.name)), j.form.name)}")
+    sys.exit(0 if j.meter_valid else 1)
 
 
 def cmd_score(args) -> None:
@@ -262,7 +267,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--models", default=PATHS["models"], help="folder of trained variants (default %(default)s)")
     v.set_defaults(func=cmd_serve)
 
-    for sp in (w, v):
+    for sp in (w, c, v):
         sp.add_argument("--word-stats", dest="cohesion_path", default=PATHS["cohesion"],
                         help="word statistics from the cohesion stage (default %(default)s)")
         sp.add_argument("--references", default=PATHS["references"],

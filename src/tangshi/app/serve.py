@@ -28,6 +28,7 @@ from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import MAX_GUIDANCE, Constraints, Request
 from ..writing.rerank import write_best
+from .pasted import read_pasted
 from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, default_model_name
 
 MAX_POEMS = 16  # poems a request: at most MAX_POEMS × MAX_BEST_OF = 512 candidates written in one batch
@@ -194,7 +195,7 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
 
     @app.post("/api/check")
     def check(body: CheckIn) -> dict:
-        poem = to_simplified("".join(body.poem.split()))
+        poem = read_pasted(body.poem)  # as people print poems: ？！； and line breaks, a 《title》, notes
         if not poem:
             raise HTTPException(400, "the box is empty: paste a poem of 4 or 8 lines of 5 or 7 characters")
         return describe(poem, lexicon, parallel=parallel, stats=stats, references=references)
