@@ -1,13 +1,14 @@
 """meter: the tone lexicon from strains (the large dev poems and their variant readings left out),
 the judge validated on the real large dev poems under both verdicts, and on the Tang dev poems of 五绝, 七绝
-and 七律 -> data/meter/tones.json, metrics/meter.json, metrics/meter_causes.md."""
+and 七律 (and whether it names the line whose rhyme word was swapped) -> data/meter/tones.json,
+metrics/meter.json, metrics/meter_causes.md."""
 
 from tangshi.atomic import write_json, write_text
 from tangshi.data.corpus import form_folder, load_json_folder, read_dev_related, read_poems
 from tangshi.errors import run_main
 from tangshi.forms import FORMS, WULV
 from tangshi.judge.meter import (
-    VERDICTS, annotated_pairs, build_lexicon, commonest_causes, judge, lexicon_agreement, variant_rates,
+    VERDICTS, annotated_pairs, blame_trial, build_lexicon, commonest_causes, judge, lexicon_agreement, variant_rates,
 )
 from tangshi.judge.quality import set_metrics
 from tangshi.params import load_params
@@ -47,6 +48,7 @@ def main() -> None:
             "real_dev_poems_strict": set_metrics([judge(p, lexicon, verdict="strict", form=form) for p in form_dev], form_train),
             "real_dev_poems_ping_rhymed": set_metrics([j for j in standard if j.passed["rhyme"] and j.passed["even_ping"]], form_train),
             "variants": variant_rates(form_dev, lexicon),
+            "rhyme_blame": blame_trial(form_dev, lexicon, params["seed"]),
         }
     metrics = {
         "lexicon_characters": len(lexicon.counts),
@@ -56,6 +58,7 @@ def main() -> None:
         "real_dev_poems_strict": set_metrics(judged["strict"], train),
         "real_dev_poems_ping_rhymed": set_metrics(ping_rhymed, train),
         "variants": variant_rates(dev, lexicon),
+        "rhyme_blame": blame_trial(dev, lexicon, params["seed"]),  # one rhyme word swapped: is its line named?
         "forms": forms,  # the same measures on the Tang dev poems of each other form
     }
     write_json("data/meter/tones.json", lexicon.to_json())

@@ -205,3 +205,44 @@ def test_broken_copies_of_famous_poems_fail_on_the_right_rule_and_line(lexicon):
     assert j.form.name == "七律" and {"odd_ze", "even_ping"} <= set(j.failed()) and 2 in j.broken["odd_ze"]
     jue = FORM_PASSES["枫桥夜泊"][0].replace("客船", "客舍")  # the last rhyme turned 仄
     assert set(judge(jue, lexicon).failed()) >= {"even_ping"} and judge(jue, lexicon).broken["even_ping"] == [3]
+
+
+def test_chuyun_is_named_on_its_own_line(lexicon):
+    """春望 with its last rhyme changed (簪 -> 天): line 8 alone is 出韵, and the note says which groups."""
+    j = judge(PASSES["春望"].replace("浑欲不胜簪", "浑欲不胜天"), lexicon)
+    assert j.failed() == ["rhyme"] and j.broken["rhyme"] == [7]
+    notes = line_notes(j)
+    assert notes[7] == ["✗ 出韵: 天 is 下平聲一先; the other rhymes are 下平聲十二侵"] and notes[1] == notes[3] == notes[5] == []
+
+
+def test_a_ze_rhyme_word_is_named_on_its_line(lexicon):
+    """登高 with a 仄 last word: the line that ends 仄 is out of the rhyme, and ends 仄 where 平 rhymes."""
+    j = judge(FORM_PASSES["登高"][0].replace("浊酒杯", "浊酒去"), lexicon)
+    assert j.broken["rhyme"] == [7] and j.broken["even_ping"] == [7]
+    assert "✗ 出韵: 去 is not a 平 rhyme; the other rhymes are 上平聲十灰" in line_notes(j)[7]
+
+
+def test_a_jueju_whose_rhymes_stand_one_against_one_names_both(lexicon):
+    """登鹳雀楼 does not rhyme its first line: with 楼 changed, 流 and the new word are one against one."""
+    j = judge("白日依山尽，黄河入海流。欲穷千里目，更上一层台。", lexicon)
+    assert j.broken["rhyme"] == [1, 3]
+    notes = line_notes(j)
+    assert "the rhyme positions share no group" in notes[1][0] and "上平聲十灰" in notes[3][0]
+
+
+def test_a_first_line_may_borrow_a_neighbouring_group(lexicon):
+    """首句借邻韵: 早发白帝城's first line ending in 一先 (a neighbour of its 十五删) is accepted, with a note."""
+    poem = FORM_PASSES["早发白帝城"][0] if "早发白帝城" in FORM_PASSES else "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
+    j = judge(poem.replace("彩云间", "彩云天"), lexicon)
+    assert j.passed["rhyme"]
+    assert any(n.startswith("首句借邻韵 (孤雁出群): 天 is 下平聲一先, a neighbour of 上平聲十五刪") for n in line_notes(j)[0])
+
+
+def test_the_blame_trial_names_the_swapped_line(lexicon, fixture_corpus):
+    """One rhyme word of each fixture dev poem that keeps every rule swapped for a word of another group: the
+    judge names exactly that line wherever a majority of rhyme positions can tell."""
+    from tangshi.judge.meter import blame_trial
+
+    trial = blame_trial([t for _, t in fixture_corpus.large.dev], lexicon, 42)
+    assert trial["poems"] > 20 and trial["decidable"] == trial["poems"]  # 律诗: four rhymes decide
+    assert trial["named_exactly_where_decidable"] >= 0.95

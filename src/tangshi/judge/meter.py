@@ -106,6 +106,99 @@ def shared_rhyme_groups(chars: list[str]) -> frozenset[str]:
     return frozenset.intersection(*known)
 
 
+# 邻韵: groups close enough that a first line that rhymes may borrow one (首句借邻韵, "孤雁出群")
+NEIGHBOURS = (
+    ("上平聲一東", "上平聲二冬"), ("上平聲三江", "下平聲七陽"), ("上平聲四支", "上平聲五微", "上平聲八齊"),
+    ("上平聲六魚", "上平聲七虞"), ("上平聲九佳", "上平聲十灰"), ("上平聲十一真", "上平聲十二文", "上平聲十三元"),
+    ("上平聲十三元", "上平聲十四寒", "上平聲十五刪", "下平聲一先"), ("下平聲二蕭", "下平聲三肴", "下平聲四豪"),
+    ("下平聲五歌", "下平聲六麻"), ("下平聲八庚", "下平聲九青", "下平聲十蒸"), ("下平聲十三覃", "下平聲十四鹽", "下平聲十五咸"),
+)
+
+
+def neighbouring(a: str, b: str) -> bool:
+    return a != b and any(a in family and b in family for family in NEIGHBOURS)
+
+
+@dataclass
+class RhymeBlame:
+    """Which rhyme positions are out of the group the others share: `group`, the one most of them share (None
+    when no group holds a clear majority), `out`, the even lines out of it (出韵), `notes` by line."""
+
+    group: str | None
+    out: list[int]
+    notes: dict[int, str]
+
+
+def blame_rhyme(lines: list[str], even_lines: list[int]) -> RhymeBlame:
+    """When the even lines share no 平 group: the group most rhyme positions share (the first line votes when it
+    ends in a 平 group), and the lines out of it — at most one of a 绝句's two and two of a 律诗's four, and
+    fewer than keep it (in a 绝句 whose first line does not rhyme, its two rhymes are one against one: both are
+    named, each with its group); otherwise every even line is out, as no group holds."""
+    groups = ping_rhyme_groups()
+    known = rhyme_table_chars()
+    of = lambda i: groups.get(lines[i][-1], frozenset())  # noqa: E731
+    unknown = lambda i: lines[i][-1] not in known  # noqa: E731  (unknown to the table: fits any group)
+    describe = lambda i: "、".join(sorted(of(i))) or "not a 平 rhyme"  # noqa: E731
+    candidates = sorted(set().union(*(of(i) for i in [0, *even_lines])))
+    def support(g: str) -> tuple[int, bool]:
+        return sum(unknown(i) or g in of(i) for i in even_lines), g in of(0)
+    ranked = sorted(candidates, key=lambda g: (support(g), g), reverse=True)
+    if not ranked:
+        return RhymeBlame(None, list(even_lines), {})
+    best = ranked[0]
+    kept, first = support(best)
+    out = [i for i in even_lines if not (unknown(i) or best in of(i))]
+    runner_up = support(ranked[1]) if len(ranked) > 1 else (0, False)
+    clear = kept > len(out) or (kept == len(out) and first and runner_up < (kept, True))
+    if not out or len(out) > (1 if len(even_lines) == 2 else 2) or not clear:  # no group holds: say each one's
+        return RhymeBlame(None, list(even_lines), {i: f"出韵: {lines[i][-1]} is {describe(i)}; the rhyme positions share no group"
+                                                    for i in even_lines})
+    notes = {}
+    for i in out:
+        notes[i] = f"出韵: {lines[i][-1]} is {describe(i)}; the other rhymes are {best}"
+    return RhymeBlame(best, out, notes)
+
+
+def blame_trial(poems: list[str], lexicon: "ToneLexicon", seed: int) -> dict:
+    """How often the judge names the line at fault: in every poem that keeps every rule, one rhyme word (an even
+    line's last character, drawn at random) is replaced by a 平 character of another single group; the trial
+    counts the poems whose rhyme is then broken on exactly that line — of all, and of those where a majority
+    can tell (a 律诗; a 绝句 whose first line rhymes: in one whose first line does not, two rhymes stand one
+    against one and the judge names both)."""
+    import random
+
+    rng = random.Random(seed)
+    groups = ping_rhyme_groups()
+    singles = sorted(c for c, g in groups.items() if len(g) == 1 and lexicon.tone(c) == PING)
+    named = tried = decidable = named_decidable = 0
+    for poem in poems:
+        j = judge(poem, lexicon)
+        if not j.meter_valid or j.rhyme_group is None or j.rhyme_group == "?":
+            continue
+        lines = poem_lines(j.poem)
+        i = rng.choice(range(1, len(lines), 2))
+        char = rng.choice([c for c in singles if j.rhyme_group not in groups[c] and c not in j.poem])
+        lines[i] = lines[i][:-1] + char
+        changed = "".join(line + ("，" if k % 2 == 0 else "。") for k, line in enumerate(lines))
+        broken = judge(changed, lexicon).broken.get("rhyme")
+        can_tell = len(lines) == 8 or not (j.pattern or "不入韵").endswith("不入韵")
+        tried += 1
+        named += broken == [i]
+        decidable += can_tell
+        named_decidable += can_tell and broken == [i]
+    return {"poems": tried, "named_exactly": round(named / max(tried, 1), 5), "decidable": decidable,
+            "named_exactly_where_decidable": round(named_decidable / max(decidable, 1), 5)}
+
+
+def borrowed_first(lines: list[str], group: str | None) -> str | None:
+    """The note for a first line that ends in a group neighbouring the poem's rhyme (首句借邻韵), else None."""
+    own = ping_rhyme_groups().get(lines[0][-1], frozenset())
+    if group is None or not own or group in own:
+        return None
+    near = sorted(g for g in own if neighbouring(g, group))
+    return f"首句借邻韵 (孤雁出群): {lines[0][-1]} is {near[0]}, a neighbour of {group}" if near else None
+
+
 @dataclass
 class ToneLexicon:
     counts: dict[str, tuple[int, int]]  # char -> (平 count, 仄 count) in the annotations
@@ -264,6 +357,7 @@ class Judgement:
     verdict: str = "standard"
     lines: list[LineVerdict] = field(default_factory=list)
     broken: dict[str, list[int]] = field(default_factory=dict)  # rule -> the lines (0-based) it breaks on
+    notes: dict[int, list[str]] = field(default_factory=dict)  # line -> what to say there besides the rules' flags
 
     @property
     def tone_valid(self) -> bool:
@@ -301,8 +395,10 @@ def judge(poem: str, lexicon: ToneLexicon, dictionary=None, verdict: str = "stan
     tones = ["".join(lexicon.tone(c) for c in line) for line in lines]
     even_lines, odd_ends = list(range(1, n, 2)), list(range(2, n, 2))  # 0-based: lines 2, 4 … rhyme; 3, 5 … end 仄
     shared = shared_rhyme_groups([lines[i][-1] for i in even_lines])
-    for i in [0] + even_lines:  # a line end in the shared 平水韵 group has a 平 reading (多音字 such as 醒 忘 叹)
-        if ping_rhyme_groups().get(lines[i][-1], frozenset()) & shared:
+    blame = None if shared else blame_rhyme(lines, even_lines)  # 出韵: which line is out of the others' group
+    rhyme = shared or (frozenset({blame.group}) if blame.group else frozenset())
+    for i in [0] + even_lines:  # a line end in the rhyme's 平水韵 group has a 平 reading (多音字 such as 醒 忘 叹)
+        if ping_rhyme_groups().get(lines[i][-1], frozenset()) & rhyme:
             # even lines must rhyme, so they take it; the first line only may rhyme
             tones[i] = tones[i][:-1] + (PING if i else EITHER if tones[i][-1] == ZE else tones[i][-1])
     if verdict == "strict":
@@ -323,7 +419,7 @@ def judge(poem: str, lexicon: ToneLexicon, dictionary=None, verdict: str = "stan
         return all(tones[a][i] == EITHER or tones[b][i] == EITHER or (tones[a][i] == tones[b][i]) == same for i in positions)
 
     broken = {
-        "rhyme": [] if shared else even_lines,
+        "rhyme": [] if shared else blame.out,
         "even_ping": [i for i in even_lines if tones[i][-1] == ZE],
         "odd_ze": [i for i in odd_ends if tones[i][-1] == PING],
         "line_types": [i for i, line in enumerate(verdicts) if line.kind is None],
@@ -336,9 +432,13 @@ def judge(poem: str, lexicon: ToneLexicon, dictionary=None, verdict: str = "stan
     if verdict == "strict":
         pattern = next((name for name, seq in form_patterns(form).items() if all(fits_type(t, k) for t, k in zip(tones, seq))), None)
     else:
-        pattern = pattern_name(tones, bool(ping_rhyme_groups().get(lines[0][-1], frozenset()) & shared))
+        pattern = pattern_name(tones, bool(ping_rhyme_groups().get(lines[0][-1], frozenset()) & rhyme))
+    notes = {i: [f"✗ {note}"] for i, note in (blame.notes if blame else {}).items()}
+    borrowed = borrowed_first(lines, min(rhyme) if rhyme and "?" not in rhyme else None)
+    if borrowed:
+        notes.setdefault(0, []).append(borrowed)
     return Judgement(poem, form, tones, min(shared) if shared else None, passed, pattern, verdict, verdicts,
-                     {r: v for r, v in broken.items() if v})
+                     {r: v for r, v in broken.items() if v}, notes)
 
 
 RULE_FLAGS = {  # how a broken rule reads on the line it breaks on
@@ -363,7 +463,10 @@ def line_notes(j: Judgement) -> list[list[str]]:
             notes[i].append("救: its 平 at position 3 rescues the line before")
     for rule, where in j.broken.items():
         for i in where:
-            notes[i].append("✗ " + RULE_FLAGS[rule])
+            if not (rule == "rhyme" and i in j.notes):  # a line named 出韵 says which group, below
+                notes[i].append("✗ " + RULE_FLAGS[rule])
+    for i, extra in j.notes.items():
+        notes[i].extend(extra)
     return notes
 
 
