@@ -7,6 +7,7 @@ from tangshi.atomic import write_json, write_text
 from tangshi.data.corpus import read_all_dev_related, read_poems
 from tangshi.data.vocab import Vocab
 from tangshi.errors import run_main
+from tangshi.judge.cohesion import WordStats, real_medians
 from tangshi.judge.meter import ToneLexicon
 from tangshi.judge.parallel import ParallelModel
 from tangshi.models.checkpoint import load_poet, load_torch
@@ -23,6 +24,7 @@ def main() -> None:
     text, metrics = sample_all(
         poet, poet.vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/verse/poems.txt") + read_all_dev_related(),
         params["sample"], params["seed"], ParallelModel.load("data/parallel/pairs.npz"), Vocab.load("data/vocab.json"),
+        WordStats.load("data/cohesion/stats.npz"), real_medians("metrics/cohesion.json"),
     )
     write_text(f"samples/{variant}.txt", f"# {variant}: poems written by the model, judged by the 格律 rules\n\n" + text)
     write_json(f"metrics/samples/{variant}.json", metrics)

@@ -8,6 +8,7 @@ from tangshi.app.cli import main as cli_main
 from tangshi.errors import TangshiError
 from tangshi.judge.cohesion import COMMON, explain, floor_poems, measures, read_whole, references, repetition
 from tangshi.data.corpus import poem_lines
+from tangshi.forms import BY_NAME
 from tangshi.writing.decode import Request, Written, write_poems
 from tangshi.writing.rerank import score, write_best
 
@@ -102,8 +103,12 @@ def test_the_repeat_rule_lowers_repeats_and_leaves_doubles_alone(tiny_models):
     ruled = write_poems(poet, vocab, requests, repeat_penalty=20.0, **kw)
     assert non_doubled_repeats([w.poem for w in ruled]) < 0.2 * non_doubled_repeats([w.poem for w in free])
     assert [w.tokens for w in write_poems(poet, vocab, requests, repeat_penalty=0.0, **kw)] == [w.tokens for w in free]
-    # the character just written stays open (叠字): a model that always doubles keeps doubling under the rule
     assert all(len(w.poem) == 48 for w in ruled)
+    # the poet of every form starts from its form's token, outside the dictionary's rows
+    poet = tiny_models["poets"]["poet"]
+    qijue = write_poems(poet, poet.vocab, [Request()] * 8, mode="meter", constraints=tiny_models["poet_constraints"],
+                        seed=3, form=BY_NAME["七绝"], repeat_penalty=20.0)
+    assert all(len(poem_lines(w.poem)) == 4 for w in qijue)
 
 
 def test_the_discount_writes_rarer_characters(tiny_models, stats):
@@ -147,3 +152,21 @@ def test_cli_check_reads_a_poem_whole_where_the_stats_are_built(tiny_models, wor
     with pytest.raises(SystemExit):
         cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json"), "--word-stats", str(out / "none.npz")])
     assert "as a whole" not in capsys.readouterr().out
+
+
+def test_the_cli_and_page_default_to_the_pipelines_decoding():
+    """What `tangshi write`, the page and the API write with unless told is what the sample stage wrote with."""
+    import yaml
+
+    from tangshi.app.defaults import DECODING, GUIDANCE
+    from tangshi.app.serve import WriteIn
+    from tangshi.writing.samples import decoding_kw
+
+    from .conftest import ROOT
+
+    sample = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))["sample"]
+    assert decoding_kw(sample) == {k: DECODING[k] for k in ("repeat_penalty", "discount", "slor", "cohesion")}
+    assert (sample["temperature"], sample["top_p"], sample["guidance"]) == (DECODING["temperature"], DECODING["top_p"], GUIDANCE)
+    body = WriteIn()
+    assert {k: getattr(body, k) for k in ("repeat_penalty", "discount", "slor", "cohesion", "temperature")} == {
+        k: DECODING[k] for k in ("repeat_penalty", "discount", "slor", "cohesion", "temperature")}

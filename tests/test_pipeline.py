@@ -246,5 +246,5 @@ def test_bad_param_fails_with_one_line_and_no_output(repo):
     done = subprocess.run(["dvc", "repro"], cwd=repo, env=env, capture_output=True, text=True)
     set_params(repo, {"vocab": {"oov": "random"}})
     assert done.returncode != 0
-    assert "error: unknown vocab.oov 'unk': choose one of random, token" in done.stdout + done.stderr
+    assert "error: vocab.oov takes one of random, token, not 'unk': fix it in params.yaml" in done.stdout + done.stderr
     assert not list((repo / "data").glob(".*tmp*"))

@@ -7,7 +7,11 @@ belong together — learned from the poet's training text, never from a dev poem
 - **Repetition**: the share of a poem's characters that repeat an earlier character of the same poem; a
   character doubling the one just before it in its line (叠字: 萧萧, 滚滚) is counted apart, as `doubled`.
 - **Cohesion**: the mean pointwise mutual information, over poems, of every pair of *content* characters that
-  stand in different lines, PMI(a, b) = log((c_ab + 1/2) · N / (df_a · df_b)), c_ab the poems holding both.
+  stand in different lines, shrunk toward independence: log((c_ab + 1) / (e_ab + 1)), c_ab the poems holding
+  both and e_ab = df_a · df_b / N the poems expected to by chance. Plain PMI, log(c_ab · N / (df_a · df_b)),
+  scores two rare characters never seen together far above chance (with c_ab smoothed to ½, two characters
+  of ten poems each read +7 nats), so it rewarded any rare word; the pseudo-count reads thin evidence as
+  independence (0) and keeps the measure for characters that were seen, together or apart.
   Content characters leave out the COMMON commonest, which stand with everything: over all characters the
   measure mostly reads blandness, which specificity already counts. A poem whose images belong to one scene
   scores high; lines drawn from different poems score low (the floor).
@@ -35,6 +39,7 @@ from .quality import lines_of
 
 COMMON = 300  # the commonest characters, left out of cohesion
 MIN_DF = 5  # content characters in fewer poems than this are too rare to pair reliably
+SHRINK = 1.0  # pseudo-poems added to a pair's observed and expected counts: thin evidence reads as independence
 
 
 @dataclass
@@ -114,8 +119,9 @@ class WordStats:
             return None
         a, b = np.array(pairs).T
         together = np.asarray(self.pairs[a, b]).ravel()
-        df = self.df[COMMON : COMMON + self.content]
-        return float(np.mean(np.log((together + 0.5) * self.poems / (df[a] * df[b].astype(np.float64)))))
+        df = self.df[COMMON : COMMON + self.content].astype(np.float64)
+        expected = df[a] * df[b] / self.poems
+        return float(np.mean(np.log((together + SHRINK) / (expected + SHRINK))))
 
     def unigram_nll(self, chars: list[str]) -> float:
         """Mean negative log-probability per character under the text's unigram model."""

@@ -407,7 +407,7 @@ def write_poems(
                 sampling = logits
             if prior is not None:
                 sampling = sampling + prior
-            if written is not None:
+            if written is not None and k > 0:  # (nothing is written before the first step; x is the start token)
                 again = written.clone()
                 again[rows, x] = False  # 叠字
                 echo = aligned_source(form.chars, k)

@@ -28,7 +28,9 @@ from .decode import Request, Written, write_poems
 
 REPEATED_CHAR = 0.1  # nats per character that repeats an earlier character of the poem
 REPEATED_LINE = 1.0  # nats per line that repeats an earlier line
-PLAIN_MIDDLE = 0.25  # nats per middle couplet of a 律诗 that is not parallel (README, "对仗 in best-of-N")
+# nats per middle couplet of a 律诗 that is not parallel: 0.25 when likelihood alone ranked (docs/results.md, "对仗 in
+# best-of-N"); beside the SLOR and cohesion terms it must outweigh them (docs/studies.md, "Decoding against blandness")
+PLAIN_MIDDLE = 2.0
 MAX_CANDIDATES = 1024  # poems × best_of written at once: memory stays flat however many are asked for
 
 
