@@ -1,4 +1,4 @@
-"""The README's lead poems: the first poems a pipeline run wrote, unedited, with the judge's verdict and 对仗 (about 2 s).
+"""The README's lead poems: the first poems a pipeline run wrote, unedited, with the judge's verdict and 对仗 (under a second).
 
     python scripts/first_poems.py            # from the repo root, after `dvc repro`
     python scripts/first_poems.py --brief    # the README's: the first prompt's first 五律, and the first poem of each form

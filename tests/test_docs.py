@@ -54,11 +54,11 @@ def test_the_link_check_catches_a_broken_link(tmp_path):
 
 
 def test_readme_is_a_front_door():
-    lines = (ROOT / "README.md").read_text(encoding="utf-8").split("\n")
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 300
     head = "\n".join(lines[:40])
     assert "make repro" in head and "make test" in head
-    assert all(len(p.read_text(encoding="utf-8").split("\n")) <= 400 for p in PAGES[1:])
+    assert all(len(p.read_text(encoding="utf-8").splitlines()) <= 400 for p in PAGES[1:])
     assert (ROOT / "docs" / "README.md") in PAGES
 
 
