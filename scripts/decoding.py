@@ -1,4 +1,4 @@
-"""Decoding against blandness, chosen on held-out train poems: each setting's poems measured (about 30 s a setting).
+"""Decoding against blandness, chosen on held-out train poems: each setting's poems measured (about 15 s a setting on 2 cores).
 
     python scripts/decoding.py [NAME ...]     # from the repo root, after `dvc repro train@poet cohesion`; default: all
 
