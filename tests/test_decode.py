@@ -4,6 +4,7 @@ import torch
 from tangshi.app.cli import main as cli_main
 from tangshi.data.corpus import poem_lines
 from tangshi.errors import TangshiError
+from tangshi.judge.cohesion import WordStats
 from tangshi.judge.meter import judge, rule_rates
 from tangshi.writing.decode import Constraints, Request, Written, draw, filter_logits, sample_rows, write_poems
 from tangshi.writing.rerank import score, write_best
@@ -292,11 +293,17 @@ def test_cli_check_exit_codes(setup, capsys, text, code, message):
     (["write", "--form", "六律"], "unknown form '六律': choose one of 五绝、七绝、五律、七律"),
     (["score", "missing.txt"], "cannot read missing.txt"),
 ])
-def test_cli_bad_input_is_one_line_and_exit_1(setup, capsys, args, message):
+@pytest.mark.parametrize("word_stats", ["absent", "built"])
+def test_cli_bad_input_is_one_line_and_exit_1(setup, capsys, tmp_path, args, message, word_stats):
+    # with the cohesion stage not run (a fresh clone) the defaulted terms' notes must not come before the refusal
     out = setup["out"]
+    stats = tmp_path / "stats.npz"
+    if word_stats == "built":
+        WordStats.learn(["山月照秋水，江风吹夜雨。"] * 6, common=2, min_df=1).save(stats)
+    extra = ["--word-stats", str(stats)] if args[0] == "write" else []
     with pytest.raises(SystemExit) as exit_info:
         cli_main([*args, "--model", str(out / "models" / "single"), "--vocab", str(out / "vocab.json"),
-                  "--tones", str(out / "tones.json"), "--device", "cpu"])
+                  "--tones", str(out / "tones.json"), "--device", "cpu", *extra])
     err = capsys.readouterr().err
     assert exit_info.value.code == 1 and message in err and len(err.strip().splitlines()) == 1
 

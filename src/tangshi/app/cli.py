@@ -72,7 +72,7 @@ def cmd_write(args) -> None:
     lexicon = ToneLexicon.load(args.tones)
     parallel = load_if_built(args.parallel)
     stats, references = load_word_stats(args.cohesion_path, args.references)
-    decoding = decoding_terms(args, stats)
+    decoding, notes = decoding_terms(args, stats)
     poet, _ = load_poet(args.model or default_model(), args.vocab, args.device)
     vocab = poet.vocab  # the shared dictionary or the poet's own
     check_writes(poet, form)
@@ -80,6 +80,8 @@ def cmd_write(args) -> None:
     given = [to_simplified(x) if x else x for x in (args.start, args.acrostic, args.first_line, args.title, args.poet)]
     Request(*given).check(vocab, form)  # a bad start, acrostic or first line fails here, before any poem is written
     told(poet, vocab, [Request(*given)])  # and an unknown poet or an unreadable title
+    for note in notes:  # only once the request is known to be good, so that a refusal stays one line
+        print(note, file=sys.stderr)
     with tqdm(total=args.n, unit="poem", file=sys.stderr, disable=len(sizes) == 1) as bar:
         for number, size in enumerate(sizes):  # batches of bounded size, printed as each is done
             written = write_best(
@@ -107,10 +109,11 @@ def load_word_stats(path: str, references_path: str):
     return WordStats.load(path), load_references(references_path) if Path(references_path).exists() else {}
 
 
-def decoding_terms(args, stats) -> dict:
+def decoding_terms(args, stats) -> tuple[dict, list[str]]:
     """The terms against blandness: as given, else DECODING's; without word statistics those that need them are
-    refused when asked for and left off (with a note) when defaulted."""
+    refused when asked for and left off, with a note to print, when defaulted."""
     terms = {k: getattr(args, k) for k in ("repeat_penalty", "discount", "slor", "cohesion")}
+    notes = []
     if args.explain and stats is None:
         raise TangshiError(f"--explain needs the word statistics ({args.cohesion_path}): run `dvc repro cohesion`")
     for key, value in terms.items():
@@ -120,11 +123,11 @@ def decoding_terms(args, stats) -> dict:
             if value:
                 raise TangshiError(f"--{key.replace('_', '-')} needs the word statistics ({args.cohesion_path}): run `dvc repro cohesion`")
             if DECODING[key] and value is None:
-                print(f"note: no word statistics at {args.cohesion_path} (run `dvc repro cohesion`): writing without --{key}", file=sys.stderr)
+                notes.append(f"note: no word statistics at {args.cohesion_path} (run `dvc repro cohesion`): writing without --{key}")
             terms[key] = 0.0
         elif value is None:
             terms[key] = DECODING[key]
-    return terms
+    return terms, notes
 
 
 def cmd_poets(args) -> None:
