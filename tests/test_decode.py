@@ -234,7 +234,7 @@ def test_cli_writes_checks_and_scores_every_form_with_the_poet(setup, capsys, tm
     assert "3 poems: perplexity" in lines[-1] and [line.split()[1] for line in lines[:3]] == poems.read_text().split()
 
 
-def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys):
+def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys, tmp_path):
     out = setup["out"]
     common = ["--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"]
     table = setup["poets"]["poet"].conditions
@@ -253,8 +253,9 @@ def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys):
         (["--title", "♪"], "no character of the title '♪'"),
         (["--title", title, "--guidance", "11"], "guidance must be between 0 (none) and 10"),
     ):
-        with pytest.raises(SystemExit) as exit_info:
-            cli_main(["write", "--model", str(out / "models" / "poet"), "--form", "五绝", *args, *common])
+        with pytest.raises(SystemExit) as exit_info:  # word statistics absent, as on a fresh clone: still one line
+            cli_main(["write", "--model", str(out / "models" / "poet"), "--form", "五绝", *args, *common,
+                      "--word-stats", str(tmp_path / "absent.npz")])
         err = capsys.readouterr().err
         assert exit_info.value.code == 1 and err.count("\n") == 1 and message in err
     with pytest.raises(SystemExit):

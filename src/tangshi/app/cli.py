@@ -64,11 +64,12 @@ def cmd_write(args) -> None:
     from tqdm import tqdm
 
     from ..models.checkpoint import load_poet
-    from ..writing.decode import Constraints, Request, check_writes, told
+    from ..writing.decode import Constraints, Request, check_sampling, check_writes, told
     from ..writing.rerank import batch_sizes, write_best
 
     sizes = list(batch_sizes(args.n, check_best_of(args.best_of)))  # refuses n < 1 and a bad best-of before anything loads
     form = get_form(args.form)
+    check_sampling(args.temperature, args.guidance)
     lexicon = ToneLexicon.load(args.tones)
     parallel = load_if_built(args.parallel)
     stats, references = load_word_stats(args.cohesion_path, args.references)

@@ -301,6 +301,14 @@ def check_writes(poet, form: Form) -> None:
                            f"for {form.name}")
 
 
+def check_sampling(temperature: float, guidance: float) -> None:
+    """Refuse a temperature or guidance weight no sampler takes (before anything is loaded, in the CLI)."""
+    if temperature <= 0:
+        raise TangshiError(f"temperature must be above 0, not {temperature}")
+    if not 0 <= guidance <= MAX_GUIDANCE:
+        raise TangshiError(f"guidance must be between 0 (none) and {MAX_GUIDANCE}, not {guidance}")
+
+
 def told(poet, vocab: Vocab, requests: list[Request]) -> np.ndarray | None:
     """The (B, width) rows of what each request tells a conditioned poet (data/conditions.py); None when no
     request asks for a title or a poet. An unknown poet or a title the poet cannot read is refused."""
@@ -332,10 +340,7 @@ def write_poems(
     (for tests and benchmarks).
     """
     choose("constrain mode", mode, MODES)
-    if temperature <= 0:
-        raise TangshiError(f"temperature must be above 0, not {temperature}")
-    if not 0 <= guidance <= MAX_GUIDANCE:
-        raise TangshiError(f"guidance must be between 0 (none) and {MAX_GUIDANCE}, not {guidance}")
+    check_sampling(temperature, guidance)
     if repeat_penalty < 0 or discount < 0:
         raise TangshiError(f"repeat penalty and unigram discount are 0 (off) or more, not {repeat_penalty} and {discount}")
     if discount and (unigram is None or len(unigram) != len(vocab)):
