@@ -4,7 +4,7 @@
 import pytest
 
 from tangshi.app.cli import main as cli_main
-from tangshi.app.pasted import read_pasted
+from tangshi.data.pasted import read_pasted
 
 WENLIU = "绿蚁新醅酒，红泥小火炉。晚来天欲雪，能饮一杯无。"  # 白居易《问刘十九》
 LIANGZHOU = "葡萄美酒夜光杯，欲饮琵琶马上催。醉卧沙场君莫笑，古来征战几人回。"  # 王翰《凉州词》

@@ -21,7 +21,7 @@ from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..judge.cohesion import explain, read_whole
 from ..judge.parallel import load_if_built
-from .pasted import read_pasted
+from ..data.pasted import read_pasted
 from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "

@@ -28,7 +28,7 @@ from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import MAX_GUIDANCE, Constraints, Request
 from ..writing.rerank import write_best
-from .pasted import read_pasted
+from ..data.pasted import read_pasted
 from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, default_model_name
 
 MAX_POEMS = 16  # poems a request: at most MAX_POEMS × MAX_BEST_OF = 512 candidates written in one batch

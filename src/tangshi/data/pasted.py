@@ -11,7 +11,7 @@ lines than a 律诗's remain, or than a 绝句's where the rest are four.
 
 import re
 
-from ..data.corpus import is_cjk, to_simplified
+from .corpus import is_cjk, to_simplified
 
 LINE_BREAKS = "，。？！；、,.?!;\n"
 BRACKETED = re.compile(r"《[^》]*》|〈[^〉]*〉|（[^）]*）|\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕")
