@@ -28,11 +28,14 @@ def test_raw_folder_routes_package_paths():
     assert raw_folder("package/dist/strains/json/poet.song.0.json") is None
     assert raw_folder("package/dist/quantangshi/error/poet.tang.0.json") is None
     assert raw_folder("package/dist/quantangshi/authors.tang.json") is None
+    assert raw_folder("package/dist/mengxue/tangshisanbaishou.json") == "mengxue"
+    assert raw_folder("package/dist/mengxue/shenglvqimeng.json") == "mengxue"
+    assert raw_folder("package/dist/mengxue/sanzijing-traditional.json") is None
 
 
 def test_fetch_from_folder_copies_only_what_later_stages_read(tmp_path):
     counts = fetch(str(FIXTURE), tmp_path / "raw")
-    assert counts == {"tang": 3, "song": 1, "strains": 2}
+    assert counts == {"tang": 3, "song": 1, "strains": 2, "mengxue": 2}
     assert sorted(p.name for p in (tmp_path / "raw" / "tang").iterdir()) == ["poet.tang.0.json", "poet.tang.1000.json", "poet.tang.2000.json"]
 
 

@@ -4,6 +4,7 @@ Only the files later stages read are kept:
   data/raw/tang/poet.tang.N.json     全唐诗, traditional script
   data/raw/song/poet.song.N.json     Song poems (for pretraining vectors)
   data/raw/strains/poet.tang.N.json  平/仄 pattern of each Tang poem, joined by id
+  data/raw/mengxue/                  唐诗三百首 and 声律启蒙, the judge's validation sets (data/mengxue.py)
 """
 
 import base64
@@ -24,7 +25,8 @@ PINNED_INTEGRITY = {
     "chinese-poetry@2.0.1": "sha512-KtYARvV7CWNtax0na9+Jn6PlhGgSoid7PWyDzXI4KsCEm2odZcqEQyval5koaLygZnM/EQ3lfJ//25K8p3uHNg==",
 }
 
-FOLDERS = ("tang", "song", "strains")
+FOLDERS = ("tang", "song", "strains", "mengxue")
+MENGXUE = ("tangshisanbaishou.json", "shenglvqimeng.json")
 TANG = re.compile(r"^poet\.tang\.\d+\.json$")
 SONG = re.compile(r"^poet\.song\.\d+\.json$")
 
@@ -37,6 +39,8 @@ def raw_folder(path: str) -> str | None:
         return None
     if "strains" in parts:
         return "strains" if TANG.match(name) else None
+    if "mengxue" in parts or "蒙学" in parts:
+        return "mengxue" if name in MENGXUE else None
     if TANG.match(name):
         return "tang"
     if SONG.match(name):
@@ -116,7 +120,7 @@ def extract_tarball(tarball: Path, dest: Path) -> int:
 
 def copy_tree(source: Path, dest: Path) -> int:
     count = 0
-    for path in sorted(source.rglob("poet.*.json")):
+    for path in sorted(source.rglob("*.json")):
         folder = raw_folder(path.relative_to(source).as_posix())
         if folder is None:
             continue
