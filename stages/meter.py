@@ -1,6 +1,7 @@
 """meter: the tone lexicon from strains (the large dev poems and their variant readings left out),
 the judge validated on the real large dev poems under both verdicts, and on the Tang dev poems of 五绝, 七绝
-and 七律 (and whether it names the line whose rhyme word was swapped) -> data/meter/tones.json,
+and 七律 (and whether it names the line whose rhyme word was swapped), and the verdict of 古体 against 近体 on
+唐诗三百首's sections -> data/meter/tones.json,
 metrics/meter.json, metrics/meter_causes.md."""
 
 from tangshi.atomic import write_json, write_text
@@ -10,6 +11,7 @@ from tangshi.forms import FORMS, WULV
 from tangshi.judge.meter import (
     VERDICTS, annotated_pairs, blame_trial, build_lexicon, commonest_causes, judge, lexicon_agreement, variant_rates,
 )
+from tangshi.judge.old_style import anthology_sections, confusion, kind_shares
 from tangshi.judge.quality import set_metrics
 from tangshi.params import load_params
 
@@ -49,6 +51,7 @@ def main() -> None:
             "real_dev_poems_ping_rhymed": set_metrics([j for j in standard if j.passed["rhyme"] and j.passed["even_ping"]], form_train),
             "variants": variant_rates(form_dev, lexicon),
             "rhyme_blame": blame_trial(form_dev, lexicon, params["seed"]),
+            "kinds": kind_shares(standard, lexicon),  # 近体 / 近体 with faults / 古体
         }
     metrics = {
         "lexicon_characters": len(lexicon.counts),
@@ -60,6 +63,9 @@ def main() -> None:
         "variants": variant_rates(dev, lexicon),
         "rhyme_blame": blame_trial(dev, lexicon, params["seed"]),  # one rhyme word swapped: is its line named?
         "forms": forms,  # the same measures on the Tang dev poems of each other form
+        "kinds": kind_shares(judged["standard"], lexicon),
+        # 古体 told from 近体 on 唐诗三百首: its 古诗/乐府 sections against its 律诗/绝句 sections
+        "old_style": confusion(anthology_sections("data/raw/mengxue"), lexicon),
     }
     write_json("data/meter/tones.json", lexicon.to_json())
     write_json("metrics/meter.json", metrics)

@@ -65,3 +65,18 @@ FORM_BREAKS = {  # famous poems that are not regular, and where the standard ver
     "黄鹤楼": ("昔人已乘黄鹤去，此地空余黄鹤楼。黄鹤一去不复返，白云千载空悠悠。"
              "晴川历历汉阳树，芳草萋萋鹦鹉洲。日暮乡关何处是，烟波江上使人愁。", {"line_types": [2]}),
 }
+# 古体 and 近体 as the three-way verdict reads them (judge/old_style.py): poem, kind, words of its reason
+OLD_STYLE = {
+    "江雪": ("千山鸟飞绝，万径人踪灭。孤舟蓑笠翁，独钓寒江雪。", "古体", "仄韵 (入聲九屑)"),
+    "春晓": ("春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。", "古体", "仄韵 (上聲十七篠)"),
+    "静夜思": ("床前明月光，疑是地上霜。举头望明月，低头思故乡。", "古体", "only 2 of its 4 lines are 律句"),
+    "望岳": ("岱宗夫如何，齐鲁青未了。造化钟神秀，阴阳割昏晓。荡胸生曾云，决眦入归鸟。会当凌绝顶，一览众山小。",
+           "古体", "仄韵 (上聲十七篠)"),
+    "夜归鹿门山歌": ("山寺钟鸣昼已昏，渔梁渡头争渡喧。人随沙岸向江村，余亦乘舟归鹿门。鹿门月照开烟树，忽到庞公栖隐处。"
+                "岩扉松径长寂寥，惟有幽人自来去。", "古体", "换韵, 平 then 仄"),
+    "问刘十九": ("绿蚁新醅酒，红泥小火炉。晚来天欲雪，能饮一杯无。", "近体", "keeps every rule of 五绝"),
+    "春望": (PASSES["春望"], "近体", "keeps every rule of 五律"),
+    "春望 簪→天": (PASSES["春望"].replace("簪", "天"), "近体 with faults", "五律 with faults: breaks rhyme"),
+    # 王维《渭城曲》: a 七绝 that breaks 粘 alone (折腰体); 唐诗三百首 prints it among the 乐府
+    "渭城曲": ("渭城朝雨浥轻尘，客舍青青柳色新。劝君更尽一杯酒，西出阳关无故人。", "近体 with faults", "breaks nian"),
+}
