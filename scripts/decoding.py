@@ -72,6 +72,9 @@ SETTINGS = {  # name -> what differs from BASE (today's decoding); best_of: cand
                                                                          "cohesion": 5.0, "plain_middle": 1.0},
     "repeat 2 + discount 0.075 + SLOR 2 + cohesion 5, plain couplet 2": {"repeat_penalty": 2.0, "discount": 0.075, "slor": 2.0,
                                                                          "cohesion": 5.0, "plain_middle": 2.0},
+    # the 对仗 grade of issue 30 (at least 宽对, position by position) in the ranking, with the terms chosen above
+    **{f"chosen terms, graded 对仗, plain couplet {w:g}": {"repeat_penalty": 2.0, "discount": 0.075, "slor": 2.0, "cohesion": 5.0,
+                                                        "plain_middle": w, "forms": ("五律", "七律")} for w in (0, 0.5, 1, 2, 3)},
 }
 PROMPTED = {  # the prompts' poems at two guidances, with the terms chosen above
     "prompted, guidance 1": {"guidance": 1.0},
@@ -139,8 +142,11 @@ def main(names: list[str]) -> None:
             continue
         setting = {**BASE, **change}
         best_of = setting.pop("best_of", sample["best_of"])
+        forms = setting.pop("forms", [f.name for f in FORMS])
         requests = prompts if "guidance" in change else starts
         for number, form in enumerate(FORMS):
+            if form.name not in forms:
+                continue
             began = time.perf_counter()
             written = write_best(poet, poet.vocab, requests, best_of, mode="meter", constraints=constraints,
                                  seed=params["seed"] + 1000 * number, form=form, parallel=parallel, stats=stats, **setting)

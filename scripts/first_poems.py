@@ -7,7 +7,7 @@ From samples/poet.txt: first, set "prompted · best of 4", the first 五律
 written for each prompt (a title and a poet, sample.prompts); then set "meter ·
 best of 4" (sample.best_of): the first 五律 written for each start character of
 params.yaml, then the first poem of each other form. Each poem is followed by the judge's verdict and pattern, and for a
-律诗 each couplet's 对仗 score (✓ where it is parallel), as README.md shows them.
+律诗 each couplet's 对仗 grade (工对, 宽对, or – where it is not parallel), as README.md shows them.
 Nothing is chosen: the first poem of each batch is printed, whatever it is.
 """
 
@@ -42,8 +42,7 @@ def show(poem: str, lexicon: ToneLexicon, parallel: ParallelModel) -> str:
     verdict = "✓ 格律" if j.meter_valid else "✗ " + ", ".join(j.failed())
     out = f"{text}   {verdict}  [{j.pattern or '—'} · {j.rhyme_group or '—'}]"
     if len(poem) > 40:
-        marks = " · ".join(f"{c['lines'][0]}–{c['lines'][1]} {c['score']:.2f}{' ✓' if c['parallel'] else ''}"
-                           for c in parallel.couplets(poem))
+        marks = " · ".join(f"{c['lines'][0]}–{c['lines'][1]} {c['grade'] if c['parallel'] else '–'}" for c in parallel.couplets(poem))
         out += f"\n    对仗 {marks}"
     return out
 

@@ -207,7 +207,7 @@ def test_cli_write_check_score(setup, capsys, tmp_path):
         cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json"), "--parallel", str(out / "pairs.npz")])
     text = capsys.readouterr().out
     assert exit_info.value.code == 0 and "pattern: 仄起不入韵" in text
-    assert "对仗 (a note, not a rule" in text and "3–4" in text and "both middle couplets parallel" in text
+    assert "对仗 (a note, not a rule; position by position)" in text and "3–4 " in text and "middle couplets at least 宽对" in text
     with pytest.raises(SystemExit):
         cli_main(["check", PASSES["春望"], "--tones", str(out / "tones.json"), "--parallel", str(tmp_path / "none.npz")])
     assert "对仗 not judged: no 对仗 model (run `dvc repro parallel`" in capsys.readouterr().out
@@ -272,7 +272,9 @@ def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys, tmp
     ("", 2, "empty input"),
     ("hello world", 2, "no Chinese characters"),
     ("朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。", 0, "read as 七绝 (4 lines of 7 characters)"),
-    ("床前明月光，疑是地上霜。举头望明月，低头思故乡。", 1, "read as 五绝"),  # a 古绝: 疑是地上霜 fits no line type
+    ("床前明月光，疑是地上霜。举头望明月，低头思故乡。", 3, "read as 五绝 (4 lines of 5 characters) — 古体"),  # a 古绝
+    ("千山鸟飞绝，万径人踪灭。孤舟蓑笠翁，独钓寒江雪。", 3, "古体: its even lines rhyme on 仄, 仄韵 (入聲九屑)"),
+    (PASSES["春望"].replace("簪", "天"), 1, "出韵: 天 is 下平聲一先; the other rhymes are 下平聲十二侵"),
     ("床前明月光，疑是地上霜。举头望明月，低头思故乡。白日依山尽，黄河入海流。", 2, "6 lines; a 绝句 has 4 and a 律诗 8"),
     ("床前明月光，疑是地上霜。举头望明月时，低头思故乡。", 2, "5/6 characters a line; regulated verse has 5"),
 ])

@@ -163,12 +163,19 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
     assert set(meter["forms"]) == {"五绝", "七绝", "七律"}
     assert all(0 < f["real_dev_poems"]["meter_valid"] < 1 for f in meter["forms"].values())
     assert "| 1 |" in (repo / "metrics/meter_causes.md").read_text(encoding="utf-8")
+    old = meter["old_style"]  # 古体 told from 近体 on the fixture's 唐诗三百首 (from data/raw/mengxue)
+    assert old["poems"] == {"old": 7, "new": 14} and sum(old["sections"]["五言絕句"].values()) == 5
+    assert all(sum(f["kinds"].values()) == pytest.approx(1, abs=1e-3) for f in meter["forms"].values())
     assert "parallel" in ran  # 对仗, learned from the train 律诗: real middle couplets beat random ones on dev
     parallel = json.loads((repo / "metrics/parallel.json").read_text())
     for name in ("五律", "七律"):
         real = parallel["dev"][name]
         assert real["couplet_3_4"] > real["random_couplets"] and real["couplet_5_6"] > real["random_couplets"], name
         assert 0 <= poet_samples["by_form"][name]["by_mode"]["meter"]["best_of_3"]["middle_parallel"] <= 1
+        grades = poet_samples["by_form"][name]["by_mode"]["meter"]["best_of_3"]["middle_grades"]
+        assert set(grades) == {"工对", "宽对", "not parallel"} and sum(grades.values()) == pytest.approx(1, abs=1e-3)
+        assert real["middle_grades"]["not parallel"] < real["random_grades"]["not parallel"], name
+    assert set(parallel["shenglv_qimeng"]) == {"couplets5", "couplets7", "chars", "words"} and parallel["unit_threshold"] > 0
     assert "middle_parallel" not in poet_samples["by_form"]["七绝"]["by_mode"]["meter"]["best_of_3"]  # a 绝句 has none
     # the poet is told titles and poets: scored told each way, written for the prompts, judged by the told study
     told = poet_eval["told"]

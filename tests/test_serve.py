@@ -1,6 +1,7 @@
 """`tangshi serve`: the JSON API through FastAPI's TestClient, and the page in a real Chromium."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from tangshi.app.defaults import BEST_OF, GUIDANCE
 from tangshi.app.serve import MAX_BEST_OF, MAX_POEMS, create_app
 
-from .judge_poems import FLAGGED, FORM_PASSES, PASSES
+from .judge_poems import FLAGGED, FORM_PASSES, OLD_STYLE, PASSES
 from tangshi.app.page_server import CHROMIUM, CHROMIUM_ARGS, serving
 
 
@@ -65,6 +66,12 @@ def test_check_a_real_poem(client):
     assert data["meter_valid"] and data["pattern"] == "仄起不入韵" and data["rhyme_group"] == "下平聲十二侵"
     assert [c["lines"] for c in data["couplets"]] == [[1, 2], [3, 4], [5, 6], [7, 8]]
     assert [c["parallel"] for c in data["couplets"]][1:] == [True, True, False]  # 感时花溅泪，恨别鸟惊心 …; 白头搔更短 … is not
+    assert [c["grade"] for c in data["couplets"]][3] == "not parallel" and all(c["grade"] in ("工对", "宽对") for c in data["couplets"][1:3])
+    assert data["style"] == {"kind": "近体", "reason": "keeps every rule of 五律", "ze": False}
+    old = client.post("/api/check", json={"poem": OLD_STYLE["江雪"][0]}).json()  # 古体: its rhyme alone is checked
+    assert old["style"]["kind"] == "古体" and old["style"]["ze"] and "仄韵 (入聲九屑)" in old["style"]["reason"]
+    assert old["rhyme_group"] == "入聲九屑" and all(line["groups"] == ["入聲九屑"] for line in old["lines"][1::2])
+    assert not any(note.startswith("✗") for line in old["lines"] for note in line["notes"])  # no 近体 rule flagged
     bad = client.post("/api/check", json={"poem": "床前明月光，疑是地上霜。"}).json()
     assert not bad["well_formed"] and bad["message"] == "not regulated verse: 2 lines; a 绝句 has 4 and a 律诗 8"
     whole = data["whole"]  # read as a whole, beside the fixture's real 五律
@@ -240,8 +247,13 @@ def test_page_in_a_real_browser(tiny_models, word_stats, tmp_path):
             whole = page.inner_text("#checked .whole")  # the poem as a whole, beside real 五律
             assert whole.startswith("As a whole: specificity ") and "(real 五律 " in whole and "cohesion " in whole
             marks = page.locator("#checked .couplet").all_inner_texts()  # 对仗 after each couplet, its lines marked
-            assert marks[1].startswith("对仗 ✓ · lines 3–4") and marks[2].startswith("对仗 ✓ · lines 5–6")
-            assert marks[3].startswith("not parallel · lines 7–8") and page.locator("#checked .line.parallel").count() >= 4
+            assert re.match("对仗: (工对|宽对) · lines 3–4", marks[1]) and re.match("对仗: (工对|宽对) · lines 5–6", marks[2])
+            assert marks[3].startswith("对仗: not parallel · lines 7–8") and page.locator("#checked .line.parallel").count() >= 4
+            page.fill("#check-text", OLD_STYLE["江雪"][0])  # 古体: what it is, its rhyme, no rules of 近体
+            page.click("#check")
+            page.wait_for_selector("#checked .verdict.old")
+            assert page.inner_text("#checked .verdict").startswith("古体: its even lines rhyme on 仄, 仄韵 (入聲九屑)")
+            assert page.locator("#checked .rules").count() == 0 and page.locator("#checked .note.bad").count() == 0
             page.fill("#check-text", FLAGGED["过故人庄"][0])
             page.click("#check")
             page.wait_for_selector("#checked .note.bad")

@@ -20,12 +20,14 @@ from ..errors import TangshiError, run_main
 from ..forms import FORMS, NAMES, WULV, get_form, with_start
 from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
 from ..judge.cohesion import explain, read_whole
+from ..judge.old_style import line_notes_of_old, style_of, ze_rhyme_groups
 from ..judge.parallel import load_if_built
 from ..data.pasted import read_pasted
 from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
-               "4 or 8 lines of 5 or 7 characters)")
+               "4 or 8 lines of 5 or 7 characters), 3 it is 古体 (rhymes on 仄, changes rhyme, or has at most half its "
+               "lines 律句), not bound by the rules of 近体")
 
 
 def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "standard", form=None, parallel=None) -> str:
@@ -33,17 +35,23 @@ def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "
     problem = form_problem(j.poem, form)
     if problem:
         return f"{poem}\n  ✗ not {'a ' + form.name if form else 'regulated verse'}: {problem}"
-    out = [f"  read as {j.form.name} ({j.form.shape})"]
-    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes(j))):
+    style = style_of(j, lexicon)
+    old = style.kind == "古体"
+    out = [f"  read as {j.form.name} ({j.form.shape})" + (" — 古体" if old else "")]
+    groups = ze_rhyme_groups() if style.ze else ping_rhyme_groups()
+    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes_of_old(j, style) if old else line_notes(j))):
         punct = "，" if i % 2 == 0 else "。"
         marks = " ".join(f"{c}{'平' if t == '平' else '仄' if t == '仄' else '?'}" for c, t in zip(line, tones))
-        end = sorted(ping_rhyme_groups().get(line[-1], ())) if i % 2 == 1 or i == 0 else []
+        end = sorted(groups.get(line[-1], ())) if i % 2 == 1 or i == 0 else []
         out.append(f"  {line}{punct}  {marks}" + (f"   韵: {' / '.join(end) or '(not a 平 rhyme)'}" if end or i % 2 else ""))
         out.extend(f"      {note}" for note in notes)
-    rules = "  ".join(f"{'✓' if ok else '✗'}{rule}" for rule, ok in j.passed.items())
-    out.append(f"  {rules}")
-    out.append(f"  pattern: {j.pattern or 'none of the four'} · rhyme group: {j.rhyme_group or 'none shared'} · "
-               f"{'passes every rule of ' + j.form.name if j.meter_valid else 'breaks ' + ', '.join(j.failed())} ({verdict} rules)")
+    if old:  # the rules of 近体 do not bind it: say what it is, and how it rhymes
+        out.append(f"  {style.reason}; not bound by the rules of 近体 (粘对, line types), so they are not listed")
+    else:
+        rules = "  ".join(f"{'✓' if ok else '✗'}{rule}" for rule, ok in j.passed.items())
+        out.append(f"  {rules}")
+        out.append(f"  pattern: {j.pattern or 'none of the four'} · rhyme group: {j.rhyme_group or 'none shared'} · "
+                   f"{'passes every rule of ' + j.form.name if j.meter_valid else 'breaks ' + ', '.join(j.failed())} ({verdict} rules)")
     if j.form.lines == 8:  # a 律诗: 对仗 of each couplet, a note beside the rules
         out.append(show_couplets(j.poem, parallel))
     out.append("  (? = either tone: 多音字 or not in the lexicon)")
@@ -54,10 +62,12 @@ def show_couplets(poem: str, parallel) -> str:
     if parallel is None:
         return "  对仗 not judged: no 对仗 model (run `dvc repro parallel`, or give --parallel)"
     couplets = parallel.couplets(poem)
-    marks = " · ".join(f"{c['lines'][0]}–{c['lines'][1]} {c['score']:.2f} {'✓' if c['parallel'] else '✗'}" for c in couplets)
+    marks = " · ".join(f"{c['lines'][0]}–{c['lines'][1]} {c['grade']}"
+                       + (f" (position {'、'.join(map(str, c['unanswered']))} unanswered)" if c["unanswered"] and c["parallel"] else "")
+                       for c in couplets)
     middle = sum(c["parallel"] for c in couplets[1:3])
-    return (f"  对仗 (a note, not a rule; parallel at ≥ {parallel.threshold:.2f}): {marks} — "
-            f"{('both', 'one of the', 'neither of the')[2 - middle]} middle couplets parallel")
+    return (f"  对仗 (a note, not a rule; position by position): {marks} — "
+            f"{('both', 'one of the', 'neither of the')[2 - middle]} middle couplets at least 宽对")
 
 
 def cmd_write(args) -> None:
@@ -157,7 +167,7 @@ def cmd_check(args) -> None:
     stats, references = load_word_stats(args.cohesion_path, args.references)
     if stats is not None:  # the poem read as a whole, where the cohesion stage has run
         print(f"  {explain(read_whole(j.poem, stats, references.get(j.form.name)), j.form.name)}")
-    sys.exit(0 if j.meter_valid else 1)
+    sys.exit({"近体": 0, "近体 with faults": 1, "古体": 3}[style_of(j, lexicon).kind])
 
 
 def cmd_score(args) -> None:

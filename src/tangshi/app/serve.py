@@ -24,6 +24,7 @@ from ..errors import TangshiError
 from ..forms import FORMS, WULV, Form, get_form
 from ..judge.cohesion import WordStats, load_references, read_whole
 from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
+from ..judge.old_style import line_notes_of_old, style_of, ze_rhyme_groups
 from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import MAX_GUIDANCE, Constraints, Request
@@ -72,22 +73,26 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: 
     if problem:
         return {"poem": j.poem, "well_formed": False, "rules": j.passed, "lines": [], "meter_valid": False,
                 "message": f"not {'a ' + form.name if form else 'regulated verse'}: {problem}"}
-    groups = ping_rhyme_groups()
+    style = style_of(j, lexicon)  # 近体, 近体 with faults, or 古体 (whose rhyme alone is checked)
+    old = style.kind == "古体"
+    groups = ze_rhyme_groups() if style.ze else ping_rhyme_groups()
+    rhyme_group = style.rhyme if old else j.rhyme_group
     lines = []
-    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes(j))):
-        rhymes = i % 2 == 1 or (i == 0 and tones[-1] != "仄" and j.rhyme_group in groups.get(line[-1], ()))
+    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes_of_old(j, style) if old else line_notes(j))):
+        rhymes = i % 2 == 1 or (i == 0 and (style.ze or tones[-1] != "仄") and rhyme_group in groups.get(line[-1], ()))
         lines.append({
             "chars": [{"char": c, "tone": {"平": "ping", "仄": "ze"}.get(t, "either")} for c, t in zip(line, tones)],
             "punct": "，" if i % 2 == 0 else "。",
             "rhyme": rhymes,
             # the poem's shared group when the character has it, else every 平 group it belongs to
-            "groups": ([j.rhyme_group] if j.rhyme_group in groups.get(line[-1], ()) else sorted(groups.get(line[-1], ())))
+            "groups": ([rhyme_group] if rhyme_group in groups.get(line[-1], ()) else sorted(groups.get(line[-1], ())))
             if rhymes else [],
             "notes": notes,  # the accepted variant it is, the line it rescues, the rules it breaks
         })
     return {"poem": j.poem, "well_formed": True, "form": j.form.name, "shape": j.form.shape, "lines": lines,
             "rules": j.passed, "pattern": j.pattern,
-            "rhyme_group": j.rhyme_group, "meter_valid": j.meter_valid,
+            "rhyme_group": rhyme_group, "meter_valid": j.meter_valid,
+            "style": {"kind": style.kind, "reason": style.reason, "ze": style.ze},
             "couplets": parallel.couplets(j.poem) if parallel is not None and j.form.lines == 8 else [],
             "whole": read_whole(j.poem, stats, (references or {}).get(j.form.name)) if stats is not None else None}
 

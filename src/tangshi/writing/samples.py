@@ -5,7 +5,7 @@ from ..data.vocab import Vocab
 from ..forms import WULV, Form
 from ..judge.cohesion import WordStats, measures
 from ..judge.meter import Judgement, ToneLexicon, judge
-from ..judge.parallel import ParallelModel, both_middle_parallel
+from ..judge.parallel import ParallelModel, both_middle_parallel, middle_grades
 from ..judge.quality import Reference, character_use, set_metrics
 from .decode import MODES, Constraints, Request, Written
 from .rerank import write_best
@@ -74,8 +74,9 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
             )
             if every is not None:
                 every.extend(w.poem for w in written)
-            if parallel is not None and form.lines == 8:  # 对仗: both middle couplets parallel
+            if parallel is not None and form.lines == 8:  # 对仗: both middle couplets at least 宽对, and the grades
                 stats["middle_parallel"] = round(sum(both_middle_parallel(parallel, w.poem) for w in written) / len(written), 5)
+                stats["middle_grades"] = middle_grades(parallel, [w.poem for w in written])
             if word_stats is not None:  # the poem as a whole
                 stats.update(measures([w.poem for w in written], word_stats, median))
             title = f"## {name}" + (" (meter constraints)" if name in ("acrostic", "prompted") else "") + f" · best of {n}"

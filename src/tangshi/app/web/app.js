@@ -59,7 +59,9 @@ function renderPoem(p, tokens) {
       const c = couplets[index + 1];
       const mark = document.createElement("div");
       mark.className = "couplet " + (c.parallel ? "parallel" : "plain");
-      mark.textContent = `${c.parallel ? "对仗 ✓" : "not parallel"} · lines ${c.lines[0]}–${c.lines[1]} · ${c.score.toFixed(2)}`;
+      mark.textContent = `对仗: ${c.grade} · lines ${c.lines[0]}–${c.lines[1]}`
+        + (c.parallel && c.unanswered.length ? ` · position ${c.unanswered.join("、")} unanswered` : "");
+      mark.title = "工对: every position answered; 宽对: all but one; judged position by position (judge/parallel.py)";
       box.append(mark);
     }
   });
@@ -76,10 +78,12 @@ function renderPoem(p, tokens) {
     rules.append(li);
   }
   const verdict = document.createElement("p");
-  verdict.className = "verdict " + (p.meter_valid ? "ok" : "bad");
+  const old = p.style && p.style.kind === "古体";  // 古体: not bound by the rules of 近体, its rhyme alone checked
+  verdict.className = "verdict " + (p.meter_valid ? "ok" : old ? "old" : "bad");
   verdict.textContent = p.meter_valid
-    ? `keeps every rule of ${p.form} (${p.pattern}, ${p.rhyme_group})`
-    : "breaks " + Object.entries(p.rules).filter(([, k]) => !k).map(([r]) => RULE_NAMES[r] || r).join(", ");
+    ? `近体: keeps every rule of ${p.form} (${p.pattern}, ${p.rhyme_group})`
+    : old ? `${p.style.reason} — not bound by the rules of 近体`
+    : `近体 with faults: breaks ` + Object.entries(p.rules).filter(([, k]) => !k).map(([r]) => RULE_NAMES[r] || r).join(", ");
   const copy = document.createElement("button");
   copy.className = "copy";
   copy.type = "button";
@@ -88,7 +92,7 @@ function renderPoem(p, tokens) {
     try { await navigator.clipboard.writeText(p.poem); copy.textContent = "Copied"; }
     catch { copy.textContent = "Select the text to copy"; }
   });
-  box.append(rules, verdict);
+  box.append(...(old ? [] : [rules]), verdict);  // a 古体 poem is not listed against the rules of 近体
   if (p.whole) box.append(wholeLine(p.whole, p.form));
   box.append(copy);
   return box;
