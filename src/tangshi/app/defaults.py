@@ -12,7 +12,7 @@ BEST_OF = 4  # candidates per poem by default (README, "How many candidates": th
 MAX_BEST_OF = 32  # candidates per poem at most, on the command line and the page alike
 GUIDANCE = 1.0  # classifier-free guidance of a poem told a title or a poet (writing/decode.py; params sample.guidance)
 # Sampling and ranking against the bland and the repeated: params.yaml's sample section, which the study chose
-# (docs/studies.md, "Decoding against blandness"); tests/test_cohesion.py holds the two equal.
+# (docs/decoding.md, "Decoding against blandness"); tests/test_cohesion.py holds the two equal.
 DECODING = {"temperature": 0.8, "top_p": 0.95, "repeat_penalty": 2.0, "discount": 0.075, "slor": 2.0, "cohesion": 5.0}
 
 

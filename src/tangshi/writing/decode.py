@@ -23,7 +23,7 @@ doubled) and samples from log p(c | told) + w·(log p(c | told) − log p(c | to
 nothing)), which leans on what the title and the poet change. Training blanks
 the conditions of a share of poems, so the one model gives both readings.
 
-Two terms lean a draft away from the bland and the repeated (docs/studies.md,
+Two terms lean a draft away from the bland and the repeated (docs/decoding.md,
 "Decoding against blandness"): `discount` γ samples from log p(c) − γ·log
 p_unigram(c), the anti-language-model term of MMI decoding (Li et al. 2016),
 which takes back part of the prior every character carries; `repeat_penalty`

@@ -15,7 +15,7 @@ likeliest anywhere (Holtzman et al. 2019). Given the text's word statistics
 times the mean unigram NLL per character is taken off (1: SLOR, Lau et al.
 2017: the model's log-likelihood less a unigram model's) — and reward a draft
 whose lines' images belong together: `cohesion` nats per unit of its
-cross-line PMI. docs/studies.md ("Decoding against blandness") chose both.
+cross-line PMI. docs/decoding.md ("Decoding against blandness") chose both.
 """
 
 from typing import Iterator
@@ -30,7 +30,7 @@ REPEATED_CHAR = 0.1  # nats per character that repeats an earlier character of t
 REPEATED_LINE = 1.0  # nats per line that repeats an earlier line
 # nats per middle couplet of a 律诗 below 宽对 (judge/parallel.py's grade): the least weight that brings both middle
 # couplets at least 宽对 as often as in real poems, beside the SLOR and cohesion terms, without costing cohesion
-# (docs/studies.md, "对仗 graded position by position"; 2.0 under the lenient mean score of before)
+# (docs/decoding.md, "对仗 graded position by position"; 2.0 under the lenient mean score of before)
 PLAIN_MIDDLE = 0.5
 MAX_CANDIDATES = 1024  # poems × best_of written at once: memory stays flat however many are asked for
 
