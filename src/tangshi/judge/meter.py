@@ -73,16 +73,22 @@ def pingshui_table() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
-def ping_rhyme_groups() -> dict[str, frozenset[str]]:
-    """Simplified character -> the 平声 rhyme groups (e.g. 上平聲一東) it belongs to."""
+@lru_cache(maxsize=2)
+def rhyme_groups(tone: str) -> dict[str, frozenset[str]]:
+    """Character (simplified and traditional) -> the rhyme groups of one tone of the table it belongs to:
+    `ping` (上平聲一東 …) or `ze` (上聲/去聲/入聲, for 古体's 仄 rhymes)."""
     groups: dict[str, set[str]] = {}
-    for part in pingshui_table()["ping"].values():
+    for part in pingshui_table()[tone].values():
         for group, chars in part.items():
             for trad in "".join(chars):
                 for char in {trad, to_simplified(trad)}:
                     groups.setdefault(char, set()).add(group)
     return {c: frozenset(g) for c, g in groups.items()}
+
+
+def ping_rhyme_groups() -> dict[str, frozenset[str]]:
+    """Simplified character -> the 平声 rhyme groups (e.g. 上平聲一東) it belongs to."""
+    return rhyme_groups("ping")
 
 
 @lru_cache(maxsize=1)

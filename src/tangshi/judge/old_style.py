@@ -18,12 +18,11 @@ of tone counts tells them from 近体 with a fault. The meter stage reports the 
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from ..data.corpus import detect_form, poem_lines, to_simplified
+from ..data.corpus import detect_form, poem_lines
 from ..data.mengxue import tangshi_300
 from ..data.pasted import read_pasted
-from .meter import EITHER, ZE, Judgement, ToneLexicon, pingshui_table, rhyme_table_chars, shared_rhyme_groups
+from .meter import EITHER, ZE, Judgement, ToneLexicon, rhyme_groups, rhyme_table_chars, shared_rhyme_groups
 
 KINDS = ("近体", "近体 with faults", "古体")
 LU_SHARE = 0.5  # 古体 when at most this share of lines are 律句 (see the module's doc)
@@ -31,16 +30,9 @@ OLD_SECTIONS = ("五言古詩", "七言古詩", "樂府")  # 唐诗三百首's s
 NEW_SECTIONS = ("五言絕句", "七言絕句", "五言律詩", "七言律詩")  # … and of 近体
 
 
-@lru_cache(maxsize=1)
 def ze_rhyme_groups() -> dict[str, frozenset[str]]:
     """Simplified (and traditional) character -> the 仄 rhyme groups (上聲/去聲/入聲) of the 平水韵 it belongs to."""
-    groups: dict[str, set[str]] = {}
-    for part in pingshui_table()["ze"].values():
-        for group, chars in part.items():
-            for trad in "".join(chars):
-                for char in {trad, to_simplified(trad)}:
-                    groups.setdefault(char, set()).add(group)
-    return {c: frozenset(g) for c, g in groups.items()}
+    return rhyme_groups("ze")
 
 
 @dataclass
