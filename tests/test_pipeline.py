@@ -198,6 +198,7 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
     assert subject["titles"] == 12 and 0 <= subject["with_title"] <= 1 and 0 <= subject["without_title"] <= 1
     report = (repo / "metrics/report.md").read_text(encoding="utf-8")
     assert all(f"| {v} |" in report for v in VARIANTS)
+    assert "## 古体 or 近体" in report and "| 五言絕句 |" in report and "## 对仗, graded position by position" in report
     assert (repo / "plots/perplexity.png").stat().st_size > 10_000 and (repo / "plots/variants.png").exists()
     shown = run(["dvc", "metrics", "show", "--json"], repo)
     assert "dev_ppl_chars" in shown and "meter_valid" in shown

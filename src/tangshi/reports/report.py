@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 from ..atomic import atomic_path, write_text  # noqa: E402
 from ..errors import TangshiError  # noqa: E402
 from ..forms import WULV  # noqa: E402
+from ..judge.old_style import NEW_SECTIONS, OLD_SECTIONS  # noqa: E402
 
 
 
@@ -154,6 +155,7 @@ def build_report(variants: dict, root: Path = Path(".")) -> str:
                  "over every predicted token, the form's token not counted, and over the characters alone) and in "
                  "their samples of that form (the main set is meter, best of N).\n\n" + to_markdown(forms) + "\n")
     text += whole_section(variants, root)
+    text += judge_section(variants, root)
     text += told_section(variants, root)
     write_text(root / "metrics" / "report.md", text)
     return text
@@ -186,6 +188,40 @@ def whole_section(variants: dict, root: Path = Path(".")) -> str:
             "counted as doubled); cohesion, the mean PMI of the content characters (the 300 commonest left out) of "
             "different lines, and the share of poems above the real dev poems' median. The floor sets lines of "
             "different dev poems side by side.\n\n" + to_markdown(pd.DataFrame(rows)) + "\n")
+
+
+def judge_section(variants: dict, root: Path = Path(".")) -> str:
+    """古体 told from 近体 on 唐诗三百首 (metrics/meter.json) and 对仗 graded position by position: real dev 律诗 and
+    lines of two different poems (metrics/parallel.json) beside every model's meter 律诗, best of N."""
+    meter_path, parallel_path = root / "metrics" / "meter.json", root / "metrics" / "parallel.json"
+    text = ""
+    old = read_json(meter_path).get("old_style") if meter_path.exists() else None
+    if old:
+        table = pd.DataFrame([{"section": name, **counts} for name, counts in old["sections"].items()])
+        sections = old["sections"]
+        kept = sum(sections[s]["古体"] + sections[s]["近体"] for s in OLD_SECTIONS if s in sections)
+        called = sum(sections[s]["古体"] for s in NEW_SECTIONS if s in sections)
+        text += ("\n## 古体 or 近体\n\nThe checker's verdict on 唐诗三百首's poems of 4 or 8 lines, by section "
+                 f"(judge/old_style.py). Of its {old['poems']['old']} 古诗 and 乐府, {kept} ({kept / old['poems']['old']:.1%}) "
+                 f"are called 古体 or keep every rule; of its {old['poems']['new']} 律诗 and 绝句, {called} are called 古体 "
+                 f"({1 - called / old['poems']['new']:.1%} not).\n\n"
+                 + to_markdown(table) + "\n")
+    if parallel_path.exists():
+        parallel = read_json(parallel_path)
+        rows = []
+        for form, real in parallel["dev"].items():
+            rows.append({"form": form, "couplets": f"real dev middle ({real['poems']} poems)", **real["middle_grades"],
+                         "both middle at least 宽对": real["both_middle"]})
+            rows.append({"form": form, "couplets": "lines of two different dev poems", **real["random_grades"]})
+            for name in variants:
+                sm = read_json(root / "metrics" / "samples" / f"{name}.json")
+                stats = sm.get("by_form", {WULV.name: sm}).get(form, {}).get("by_mode", {}).get("meter", {}).get(f"best_of_{sm['best_of']}", {})
+                if "middle_grades" in stats:
+                    rows.append({"form": form, "couplets": f"{name}, meter, best of {sm['best_of']}: middle", **stats["middle_grades"],
+                                 "both middle at least 宽对": stats["middle_parallel"]})
+        text += ("\n## 对仗, graded position by position\n\nShares of couplets graded 工对 (every position answered), 宽对 "
+                 "(all but one) and not parallel (judge/parallel.py).\n\n" + to_markdown(pd.DataFrame(rows).fillna("–")) + "\n")
+    return text
 
 
 def told_section(variants: dict, root: Path = Path(".")) -> str:
