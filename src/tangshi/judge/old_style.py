@@ -83,6 +83,10 @@ def style_of(j: Judgement, lexicon: ToneLexicon) -> Style:
         if ze:
             group, off = ze
             said = f"仄韵 ({group})" if group != "?" else "仄韵 (its rhymes are not in the 平水韵 table)"
+            if off and 2 * len(off) >= len(ends):  # one against one: no group is the poem's, its rhymes mix groups
+                groups = ze_rhyme_groups()
+                said = "仄韵, 通押 of " + "、".join(f"{c} ({'/'.join(sorted(groups.get(c, ())))})" for c in ends)
+                return Style("古体", f"古体: its even lines rhyme on 仄, {said}", None, [], ze=True)
             if off:
                 said += "; " + "、".join(f"{ends[k]} (line {even[k] + 1})" for k in off) + " out of it (通押 or 出韵)"
             return Style("古体", f"古体: its even lines rhyme on 仄, {said}", group, [even[k] for k in off], ze=True)
