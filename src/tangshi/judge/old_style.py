@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..data.corpus import detect_form, poem_lines
 from ..data.mengxue import tangshi_300
 from ..data.pasted import read_pasted
-from .meter import EITHER, ZE, Judgement, ToneLexicon, rhyme_groups, rhyme_table_chars, shared_rhyme_groups
+from .meter import EITHER, ZE, Judgement, ToneLexicon, judge, rhyme_groups, rhyme_table_chars, shared_rhyme_groups
 
 KINDS = ("近体", "近体 with faults", "古体")
 LU_SHARE = 0.5  # 古体 when at most this share of lines are 律句 (see the module's doc)
@@ -123,8 +123,6 @@ def confusion(sections: dict[str, list[str]], lexicon: ToneLexicon) -> dict:
     """Per section of an anthology (name -> poems of the four shapes): how many the verdict calls each kind; and
     the two shares the checker is held to — of the 古体 sections, called 古体 or keeping every rule; of the
     近体 sections, not called 古体 — with the poems that miss."""
-    from .meter import judge
-
     table, missed = {}, {"old_called_new_with_faults": [], "new_called_old": []}
     for section, poems in sections.items():
         counts = Counter()

@@ -56,6 +56,11 @@ UNIT_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 21))  # the grids t
 WORD_FACTORS = (1.0, 2.0, 3.0)  # factor are chosen from
 
 
+def grade_of(unanswered: list[int]) -> str:
+    """The grade of a couplet that leaves these positions unanswered."""
+    return GRADES[min(len(unanswered), 2)]
+
+
 def words(length: int) -> list[tuple[int, int]]:
     """The spans a line of 5 or 7 characters reads in: 二二一 (明月/松间/照) and 二二二一."""
     return [(k, k + 2) for k in range(0, length - 1, 2)] + ([(length - 1, length)] if length % 2 else [])
@@ -118,7 +123,7 @@ class ParallelModel:
 
     def grade(self, first: str, second: str, at: float | None = None, factor: float | None = None) -> str:
         """工对 (every position answered), 宽对 (all but one) or not parallel."""
-        return GRADES[min(len(self.unanswered(first, second, at, factor)), 2)]
+        return grade_of(self.unanswered(first, second, at, factor))
 
     def is_parallel(self, first: str, second: str) -> bool:
         """At least 宽对."""
@@ -136,7 +141,7 @@ class ParallelModel:
         for k in range(0, len(lines) - 1, 2):
             score = self.couplet_score(lines[k], lines[k + 1])
             missed = self.unanswered(lines[k], lines[k + 1])
-            grade = GRADES[min(len(missed), 2)]
+            grade = grade_of(missed)
             out.append({"lines": [k + 1, k + 2], "score": round(score, 3), "grade": grade,
                         "unanswered": [p + 1 for p in missed], "parallel": grade != NOT_PARALLEL})
         return out
