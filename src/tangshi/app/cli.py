@@ -18,9 +18,9 @@ import numpy as np
 from ..data.corpus import detect_form, form_problem, poem_lines, to_simplified
 from ..errors import TangshiError, run_main
 from ..forms import FORMS, NAMES, WULV, get_form, with_start
-from ..judge.meter import VERDICTS, ToneLexicon, judge, line_notes, ping_rhyme_groups
+from ..judge.meter import VERDICTS, ToneLexicon, judge
 from ..judge.cohesion import explain, read_whole
-from ..judge.old_style import line_notes_of_old, style_of, ze_rhyme_groups
+from ..judge.old_style import style_notes, style_of
 from ..judge.parallel import load_if_built
 from ..data.pasted import read_pasted
 from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
@@ -36,16 +36,15 @@ def show_judgement(poem: str, lexicon: ToneLexicon, vocab=None, verdict: str = "
     if problem:
         return f"{poem}\n  ✗ not {'a ' + form.name if form else 'regulated verse'}: {problem}"
     style = style_of(j, lexicon)
-    old = style.kind == "古体"
-    out = [f"  read as {j.form.name} ({j.form.shape})" + (" — 古体" if old else "")]
-    groups = ze_rhyme_groups() if style.ze else ping_rhyme_groups()
-    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes_of_old(j, style) if old else line_notes(j))):
+    out = [f"  read as {j.form.name} ({j.form.shape})" + (" — 古体" if style.old else "")]
+    groups = style.rhyme_groups()
+    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, style_notes(j, style))):
         punct = "，" if i % 2 == 0 else "。"
         marks = " ".join(f"{c}{'平' if t == '平' else '仄' if t == '仄' else '?'}" for c, t in zip(line, tones))
         end = sorted(groups.get(line[-1], ())) if i % 2 == 1 or i == 0 else []
         out.append(f"  {line}{punct}  {marks}" + (f"   韵: {' / '.join(end) or '(not a 平 rhyme)'}" if end or i % 2 else ""))
         out.extend(f"      {note}" for note in notes)
-    if old:  # the rules of 近体 do not bind it: say what it is, and how it rhymes
+    if style.old:  # the rules of 近体 do not bind it: say what it is, and how it rhymes
         out.append(f"  {style.reason}; not bound by the rules of 近体 (粘对, line types), so they are not listed")
     else:
         rules = "  ".join(f"{'✓' if ok else '✗'}{rule}" for rule, ok in j.passed.items())

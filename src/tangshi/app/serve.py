@@ -23,8 +23,8 @@ from ..data.vocab import Vocab
 from ..errors import TangshiError
 from ..forms import FORMS, WULV, Form, get_form
 from ..judge.cohesion import WordStats, load_references, read_whole
-from ..judge.meter import ToneLexicon, judge, line_notes, ping_rhyme_groups
-from ..judge.old_style import line_notes_of_old, style_of, ze_rhyme_groups
+from ..judge.meter import ToneLexicon, judge
+from ..judge.old_style import style_notes, style_of
 from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import MAX_GUIDANCE, Constraints, Request
@@ -74,11 +74,10 @@ def describe(poem: str, lexicon: ToneLexicon, vocab: Vocab | None = None, form: 
         return {"poem": j.poem, "well_formed": False, "rules": j.passed, "lines": [], "meter_valid": False,
                 "message": f"not {'a ' + form.name if form else 'regulated verse'}: {problem}"}
     style = style_of(j, lexicon)  # 近体, 近体 with faults, or 古体 (whose rhyme alone is checked)
-    old = style.kind == "古体"
-    groups = ze_rhyme_groups() if style.ze else ping_rhyme_groups()
-    rhyme_group = style.rhyme if old else j.rhyme_group
+    groups = style.rhyme_groups()
+    rhyme_group = style.rhyme if style.old else j.rhyme_group
     lines = []
-    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, line_notes_of_old(j, style) if old else line_notes(j))):
+    for i, (line, tones, notes) in enumerate(zip(poem_lines(j.poem), j.tones, style_notes(j, style))):
         rhymes = i % 2 == 1 or (i == 0 and (style.ze or tones[-1] != "仄") and rhyme_group in groups.get(line[-1], ()))
         lines.append({
             "chars": [{"char": c, "tone": {"平": "ping", "仄": "ze"}.get(t, "either")} for c, t in zip(line, tones)],

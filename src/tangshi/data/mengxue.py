@@ -1,7 +1,7 @@
 """The two primers of the corpus's 蒙学 folder the judge is validated on (never trained on):
 
   唐诗三百首 (data/raw/mengxue/tangshisanbaishou.json): its poems by section (五言絕句 … 樂府), as printed —
-      traditional script, ？ and ！ at line ends, notes in brackets: read them with app/pasted.read_pasted;
+      traditional script, ？ and ！ at line ends, notes in brackets: read them with data/pasted.read_pasted;
   声律启蒙 (data/raw/mengxue/shenglvqimeng.json): the primer of 对仗, whose every stanza pairs single
       characters (云对雨), two-character words (晚照对晴空's 晚照/晴空 …) and whole couplets of 3, 5, 7 and
       11 characters.
@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from ..data.corpus import to_simplified
+from .corpus import to_simplified
 from ..errors import TangshiError
 
 TANGSHI_300 = "tangshisanbaishou.json"

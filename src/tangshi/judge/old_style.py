@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from ..data.corpus import detect_form, poem_lines
 from ..data.mengxue import tangshi_300
 from ..data.pasted import read_pasted
-from .meter import EITHER, ZE, Judgement, ToneLexicon, judge, rhyme_groups, rhyme_table_chars, shared_rhyme_groups
+from .meter import (
+    EITHER, ZE, Judgement, ToneLexicon, judge, line_notes, rhyme_groups, rhyme_table_chars, shared_rhyme_groups,
+)
 
 KINDS = ("近体", "近体 with faults", "古体")
 LU_SHARE = 0.5  # 古体 when at most this share of lines are 律句 (see the module's doc)
@@ -42,6 +44,14 @@ class Style:
     rhyme: str | None = None  # the group the even lines rhyme on, where one holds most of them
     off: list[int] = field(default_factory=list)  # even lines (0-based) out of that group
     ze: bool = False  # whether it rhymes on 仄 (`rhyme` is then a 上/去/入 group)
+
+    @property
+    def old(self) -> bool:
+        return self.kind == "古体"
+
+    def rhyme_groups(self) -> dict[str, frozenset[str]]:
+        """The groups its rhyme positions are shown with: the 仄 tables for a 仄 rhyme, else the 平."""
+        return rhyme_groups("ze" if self.ze else "ping")
 
 
 def may_end_ze(char: str, lexicon: ToneLexicon) -> bool:
@@ -103,9 +113,11 @@ def style_of(j: Judgement, lexicon: ToneLexicon) -> Style:
     return Style("近体 with faults", f"{j.form.name} with faults: breaks {', '.join(j.failed())}", j.rhyme_group)
 
 
-def line_notes_of_old(j: Judgement, style: Style) -> list[list[str]]:
-    """What to say beside each line of a 古体 poem: not the rules of 近体, only its rhyme — a 仄-rhymed line end
-    out of the group the others share, or the 出韵 the meter judge names on a 平 rhyme."""
+def style_notes(j: Judgement, style: Style) -> list[list[str]]:
+    """What to say beside each line: the meter judge's notes for 近体; for 古体 not the rules of 近体, only its
+    rhyme — a 仄-rhymed line end out of the group the others share, or the 出韵 named on a 平 rhyme."""
+    if not style.old:
+        return line_notes(j)
     notes: list[list[str]] = [[] for _ in j.tones]
     groups = ze_rhyme_groups()
     lines = poem_lines(j.poem)
