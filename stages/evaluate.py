@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from tangshi.atomic import write_json
-from tangshi.data.conditions import blanked
 from tangshi.data.titles import read_metas, titles_path
 from tangshi.data.vocab import ENCODED, Vocab
 from tangshi.errors import TangshiError, run_main
@@ -91,7 +90,7 @@ def told_perplexities(poet, vocab, load) -> dict:
                                "run `dvc repro titles`")
         out[name] = {}
         for way, (title, who) in TOLD.items():
-            nll = all_token_nll(poet, ids, condition=blanked(rows, title=title, poet=who))
+            nll = all_token_nll(poet, ids, condition=poet.conditions.blanked(rows, title=title, poet=who))
             out[name][way] = round(pooled_perplexities([nll], [ids], vocab)[0], 4)
             if name in {f.name for f in poet.forms}:
                 pooled[way].append(nll.reshape(-1))

@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from tangshi.data.batching import cut_pieces
-from tangshi.data.conditions import ConditionConfig, build_conditions
+from tangshi.data.conditions import ConditionConfig, build_conditions, keyword_ids
+from tangshi.data.corpus import read_poems
+from tangshi.data.keywords import KEYWORDS, Keywords
 from tangshi.data.titles import read_metas, titles_path
 from tangshi.data.vocab import DICTIONARIES, EMBEDDINGS, ENCODED, Vocab
 from tangshi.errors import TangshiError, run_main
@@ -18,6 +20,15 @@ from tangshi.training.loop import train_variant
 from tangshi.training.trainer import TrainConfig
 
 VERSE_SHAPE = [Path("data/verse/offsets.npy"), Path("data/verse/forms.npy")]
+VERSE_TEXT = Path("data/verse/poems.txt")
+
+
+def line_keywords(keywords: Keywords, path: Path, poems: int, vocab: Vocab) -> list[np.ndarray]:
+    """Each poem's (lines, 2) keyword ids, the poems of `path` in the encoded order (`poems` of them)."""
+    text = read_poems(path)
+    if len(text) != poems:
+        raise TangshiError(f"{path} has {len(text)} poems for {poems} encoded ones: run `dvc repro vocab`")
+    return [keyword_ids(keywords.of_poem(poem), vocab) for poem in text]
 
 
 def main() -> None:
@@ -46,9 +57,19 @@ def main() -> None:
         paths = [titles_path(folder, "train") for folder in folders] + ([titles_path()] if model.verse_epochs else [])
         inputs += paths
         metas = [read_metas(p) for p in paths]
-        conditions = build_conditions(ConditionConfig(**model.condition), [m for part in metas for m in part], vocab)
-        told = [conditions.encode_all(part) for part in metas]
+        config = ConditionConfig(**model.condition)
+        conditions = build_conditions(config, [m for part in metas for m in part], vocab)
+        plans = [None] * len(metas)
+        if config.keywords:  # each training line's keyword: the plan the poet learns to write to
+            keywords = Keywords.load(KEYWORDS)
+            inputs += [KEYWORDS]
+            texts = [Path("data/corpus") / folder / "train.txt" for folder in folders] + ([VERSE_TEXT] if model.verse_epochs else [])
+            sizes = [len(a) for a in train_ids] + ([len(metas[-1])] if model.verse_epochs else [])
+            plans = [line_keywords(keywords, path, n, vocab) for path, n in zip(texts, sizes)]
+            inputs += texts
+        told = [conditions.encode_all(part, plan) for part, plan in zip(metas, plans)]
         verse_told = told.pop() if model.verse_epochs else None
+        verse_plans = plans[-1] if model.verse_epochs else None
         for rows, array, path in zip(told, train_ids, paths):
             if len(rows) != len(array):
                 raise TangshiError(f"{path} has {len(rows)} poems for {len(array)} encoded ones: run `dvc repro titles`")
@@ -60,7 +81,11 @@ def main() -> None:
         if verse_told is not None and len(verse_told) != len(offsets) - 1:
             raise TangshiError(f"{titles_path()} has {len(verse_told)} poems for {len(offsets) - 1} verse poems: "
                                "run `dvc repro titles`")
-        verse = cut_pieces(verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids, offsets, verse_told)
+        stream = verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids
+        by_piece = None  # a piece cut mid-poem is told its own lines' keywords
+        if verse_plans is not None and conditions.keyword_slots:
+            by_piece = lambda poem, first: conditions.with_keywords(verse_told[poem], verse_plans[poem][first:])  # noqa: E731
+        verse = cut_pieces(stream, offsets, verse_told, by_piece)
     train = dict(params["train"])
     seed = train.pop("seed")  # initialisation, shuffling, dropout: the data stages keep the global seed
     summary = train_variant(

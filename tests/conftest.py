@@ -87,29 +87,40 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     from tangshi.data.conditions import ConditionConfig, build_conditions
     from tangshi.data.titles import by_id
 
-    metas = by_id(load_json_folder(raw_dir / "tang"))
-    train_metas = [[metas[i] for i, _ in splits[f].train] for f in FORMS]
-    told = {"min_poems": 2, "title_chars": 4, "title_words": 60, "blank": 0.25}
-    conditions = build_conditions(ConditionConfig(**told), [m for part in train_metas for m in part], poet_vocab)
-    cfg = ModelConfig("torch", 1, 32, 0.1, corpus="forms", embedding="finetune", dictionary="poet", output="adaptive", shortlist=100,
-                      aligned=True, condition=told)
-    train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, poet_vocab, sets["train"], sets["dev"],
-                  poet_emb, inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False,
-                  conditions=conditions, train_conditions=[conditions.encode_all(m) for m in train_metas])
-    (out / "poet_vocab.json").write_text(json.dumps(poet_vocab.to_json(), ensure_ascii=False), encoding="utf-8")
-    poets["poet"] = load_poet(out / "models" / "poet", poet_vocab, "cpu")[0]
-    strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
-    lexicon = build_lexicon(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
     from tangshi.judge.parallel import learn
 
     lvshi = [t for _, t in fixture_corpus.large.train] + [t for _, t in fixture_corpus.forms["七律"].split.train]
     parallel = learn(lvshi, 2, 20, 0.8, 42)  # 对仗 from the fixture's train 律诗, as stages/parallel.py does
     parallel.save(out / "pairs.npz")
+    # a keyword a line, from the poet's train text (as stages/keywords.py learns them), and the planner
+    from tangshi.data.conditions import keyword_ids
+    from tangshi.data.keywords import learn as learn_keywords
+    from tangshi.writing.plan import learn_planner
+
+    poet_text = [t for f in FORMS for _, t in splits[f].train]
+    keywords = learn_keywords(poet_text, parallel, 300, 2, 1.0, {poet_vocab.tokens[i] for i in poet_vocab.char_ids})
+    keywords.save(out / "keywords" / "keywords.json")
+    planner = learn_planner(keywords, poet_text, 2, 0.1)
+    planner.save(out / "keywords" / "planner.npz")
+    metas = by_id(load_json_folder(raw_dir / "tang"))
+    train_metas = [[metas[i] for i, _ in splits[f].train] for f in FORMS]
+    plans = [[keyword_ids(keywords.of_poem(t), poet_vocab) for _, t in splits[f].train] for f in FORMS]
+    told = {"min_poems": 2, "title_chars": 4, "title_words": 60, "blank": 0.25, "keywords": True, "keyword_blank": 0.5}
+    conditions = build_conditions(ConditionConfig(**told), [m for part in train_metas for m in part], poet_vocab)
+    cfg = ModelConfig("torch", 1, 32, 0.1, corpus="forms", embedding="finetune", dictionary="poet", output="adaptive", shortlist=100,
+                      aligned=True, condition=told)
+    train_variant("poet", cfg, TrainConfig(epochs=2, lr=0.005, batch_size=32), 42, poet_vocab, sets["train"], sets["dev"],
+                  poet_emb, inputs, out / "models" / "poet", out / "dvclive" / "poet", progress=False,
+                  conditions=conditions, train_conditions=[conditions.encode_all(m, p) for m, p in zip(train_metas, plans)])
+    (out / "poet_vocab.json").write_text(json.dumps(poet_vocab.to_json(), ensure_ascii=False), encoding="utf-8")
+    poets["poet"] = load_poet(out / "models" / "poet", poet_vocab, "cpu")[0]
+    strains = {r["id"]: r for r in load_json_folder(raw_dir / "strains")}
+    lexicon = build_lexicon(annotated_pairs(load_json_folder(raw_dir / "tang"), strains))
     (out / "vocab.json").write_text(json.dumps(vocab.to_json(), ensure_ascii=False), encoding="utf-8")
     (out / "tones.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
     return {"out": out, "vocab": vocab, "poets": poets, "lexicon": lexicon, "constraints": Constraints(vocab, lexicon),
             "parallel": parallel, "poet_vocab": poet_vocab, "poet_constraints": Constraints(poet_vocab, lexicon),
-            "metas": metas, "splits": splits}
+            "metas": metas, "splits": splits, "keywords": keywords, "planner": planner}
 
 
 @pytest.fixture(scope="session")

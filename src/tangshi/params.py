@@ -82,6 +82,8 @@ CONDITION = {
     "title_chars": integer(1),
     "title_words": integer(0),
     "blank": number(0, 1),
+    "keywords": flag(optional=True),
+    "keyword_blank": number(0, 1, optional=True),
 }
 
 MODEL = {
@@ -101,7 +103,7 @@ MODEL = {
     "patience": integer(0, nullable=True),
     "epochs": integer(1, nullable=True),
     "aligned": flag(),
-    "condition": Rule("null or a mapping of min_poems, title_chars, title_words and blank",
+    "condition": Rule("null or a mapping of min_poems, title_chars, title_words, blank, keywords and keyword_blank",
                       lambda v: v is None or isinstance(v, dict)),
 }
 
@@ -117,6 +119,8 @@ SCHEMA: dict[str, Any] = {
               "lr": number(0, above=True), "batch_size": integer(1), "epochs": integer(1), "patience": integer(0),
               "clip": number(0), "embedding": one_of("finetune", "frozen", "none"), "forget_bias": number(-10, 10),
               "device": text(), "processes": integer(1), "compile": flag()},
+    "keywords": {"size": integer(1), "min_count": integer(1), "word_pmi": number(0), "plan_floor": integer(1),
+                 "plan_prior": number(0, 1)},
     "meter": {"ambiguous_share": number(0, 0.5)},
     "parallel": {"min_count": integer(1), "rank": integer(1), "fit_share": number(0, 1, above=True)},
     "sample": {"starts": hanzi(), "per_start": integer(1), "constrain": one_of("none", "form", "meter"),

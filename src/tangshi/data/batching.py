@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PAD = -1
+MARKS = (2, 3)  # the ids of `，` and `。` in every dictionary (data/vocab.py: SPECIALS come first)
 MAX_TOKENS = 66  # a 七律: `*`, 8 lines of 8 tokens, `$`
 STEP = 48  # a cut piece moves on by 8 lines of 5 characters or 6 of 7: whole couplets either way
 BUCKETS = (14, 18, 26, 34, 38, 50, 66)  # 2, 4, 6, 8 lines of 5 characters; 2, 4, 6, 8 of 7 (50 is both)
@@ -51,21 +52,35 @@ def fixed_pieces(*arrays: np.ndarray, conditions: list[np.ndarray] | None = None
     return Pieces(ids, starts, lengths, lengths, None if conditions is None else np.concatenate(conditions))
 
 
-def cut_pieces(ids: np.ndarray, offsets: np.ndarray, conditions: np.ndarray | None = None) -> Pieces:
+def cut_pieces(ids: np.ndarray, offsets: np.ndarray, conditions: np.ndarray | None = None, told=None) -> Pieces:
     """Poems of any length (the stream and N+1 offsets of encode_verse) as pieces of at most MAX_TOKENS; each piece
-    is told what its poem is told (`conditions`, one row a poem)."""
-    starts, lengths, poems = [], [], []
+    is told what its poem is told (`conditions`, one row a poem), or `told(poem, first_line)`'s row, where
+    first_line is the poem's line the piece's first line is (a piece cut mid-poem is told its own lines' plan)."""
+    starts, lengths, poems, firsts = [], [], [], []
     for poem, (begin, end) in enumerate(zip(offsets[:-1].tolist(), offsets[1:].tolist())):
+        head = begin
         while end - begin > MAX_TOKENS:
             starts.append(begin)
             lengths.append(STEP + 1)
             poems.append(poem)
+            firsts.append(begin - head)
             begin += STEP
         starts.append(begin)
         lengths.append(end - begin)
         poems.append(poem)
-    told = None if conditions is None else conditions[np.array(poems, dtype=np.int64)]
-    return Pieces(ids, np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), None, told)
+        firsts.append(begin - head)
+    if told is not None:  # tokens into the poem -> lines: a line is its characters and its mark
+        rows = []
+        for poem, into in zip(poems, firsts):
+            period = 1
+            if into:
+                head = int(offsets[poem])
+                period = int(np.flatnonzero(np.isin(ids[head + 1 : head + 1 + MAX_TOKENS], MARKS))[0]) + 1
+            rows.append(told(poem, into // period))
+        told_rows = np.array(rows, dtype=np.int64)
+    else:
+        told_rows = None if conditions is None else conditions[np.array(poems, dtype=np.int64)]
+    return Pieces(ids, np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), None, told_rows)
 
 
 def bucket_widths(lengths: np.ndarray) -> np.ndarray:

@@ -13,6 +13,12 @@ title and poet, a dev poem's or a user's, as one row of ids:
 [poet row, title word rows …, NO_TITLE padding]. Title words have vectors of
 their own (models/lstm.py), not the characters' embedding: a title's subject
 is learned apart from how its characters are written.
+
+A poet told a plan (`keywords`) also reads one keyword a line (data/keywords.py):
+the row goes on with LINE_SLOTS pairs of character ids, the keyword of each line
+of the piece it tells (a single character's second id NO_KEYWORD, a line told
+nothing both). A line's keyword is read through the characters' own embedding
+(models/lstm.py), since it asks for those very characters in the line.
 """
 
 import difflib
@@ -33,6 +39,9 @@ ANY_POET = 0  # the row of a poet the model does not know, and of a poem told no
 NO_TITLE = -1  # pads a row's title ids; a row of NO_TITLE alone is a poem told no title
 NOT_SUBJECTS = frozenset("一二三四五六七八九十百千首")  # they count a title's poems
 POET_DIM = 64  # the width of a poet's own vector (models/lstm.py)
+NO_KEYWORD = -1  # pads a line's keyword ids; a line whose both are NO_KEYWORD is told nothing
+KEYWORD_CHARS = 2  # ids a line's keyword takes: a character or a two-character word
+LINE_SLOTS = 10  # lines a row tells: a training piece holds at most 10 lines (data/batching.py, 5 characters)
 
 
 @dataclass
@@ -43,6 +52,8 @@ class ConditionConfig:
     title_chars: int = 8  # at most this many of a title's characters are read
     title_words: int = 300  # the commonest title characters read (0: every character in the dictionary)
     blank: float = 0.25  # share of training poems told no poet; as many again, drawn apart, told no title
+    keywords: bool = False  # told each line's keyword (a plan)
+    keyword_blank: float = 0.5  # share of training lines told no keyword, each drawn apart
 
     def __post_init__(self):
         for name in ("min_poems", "title_chars", "title_words"):
@@ -52,6 +63,12 @@ class ConditionConfig:
                                    f"not {value!r}")
         if not 0 <= self.blank < 1:
             raise TangshiError(f"condition.blank is a share of poems: 0 <= blank < 1, not {self.blank!r}")
+        if not isinstance(self.keywords, bool):
+            raise TangshiError(f"condition.keywords must be true or false, not {self.keywords!r}")
+        if isinstance(self.keyword_blank, bool) or not isinstance(self.keyword_blank, (int, float)) \
+                or not 0 <= self.keyword_blank < 1:
+            raise TangshiError(f"condition.keyword_blank is a share of lines: 0 <= keyword_blank < 1, "
+                               f"not {self.keyword_blank!r}")
 
 
 @dataclass
@@ -62,6 +79,7 @@ class Conditions:
     poems: list[int]  # each poet's poems in the training text
     words: list[str]  # the title characters it reads
     title_chars: int
+    keyword_slots: int = 0  # LINE_SLOTS for a poet told a plan, else 0
 
     def __post_init__(self) -> None:
         self.poet_rows = {p: i + 1 for i, p in enumerate(self.poets)}
@@ -69,8 +87,8 @@ class Conditions:
 
     @property
     def width(self) -> int:
-        """Ids in one encoded row: the poet's and title_chars title characters'."""
-        return 1 + self.title_chars
+        """Ids in one encoded row: the poet's, title_chars title characters' and the lines' keywords'."""
+        return 1 + self.title_chars + KEYWORD_CHARS * self.keyword_slots
 
     def title_words(self, title: str | None) -> list[str]:
         """The characters of `title` the model reads, in order, each once, at most title_chars."""
@@ -80,14 +98,40 @@ class Conditions:
                 out.append(char)
         return out[: self.title_chars]
 
-    def encode(self, title: str | None, poet: str | None) -> list[int]:
+    def encode(self, title: str | None, poet: str | None, keywords: np.ndarray | None = None) -> list[int]:
+        """One row: the poet, the title and, for a poet told a plan, `keywords` ((lines, 2) ids from keyword_ids;
+        None: no line told one)."""
         ids = [self.word_rows[c] for c in self.title_words(title)]
-        return [self.poet_rows.get(poet or "", ANY_POET)] + ids + [NO_TITLE] * (self.title_chars - len(ids))
+        head = [self.poet_rows.get(poet or "", ANY_POET)] + ids + [NO_TITLE] * (self.title_chars - len(ids))
+        return self.with_keywords(head, keywords)
 
-    def encode_all(self, metas: list[Meta]) -> np.ndarray:
-        """(N, width) rows of every poem's title and poet."""
-        rows = [self.encode(m.title, m.author) for m in metas]
+    def encode_all(self, metas: list[Meta], keywords: list[np.ndarray] | None = None) -> np.ndarray:
+        """(N, width) rows of every poem's title and poet (and each poem's line keywords, one array a poem)."""
+        rows = [self.encode(m.title, m.author, None if keywords is None else keywords[i]) for i, m in enumerate(metas)]
         return np.array(rows, dtype=np.int64).reshape(len(rows), self.width)
+
+    def with_keywords(self, row, keywords: np.ndarray | None) -> list[int]:
+        """`row` (its poet and title kept) telling `keywords` ((lines, 2) ids), one line a slot from its first;
+        lines past LINE_SLOTS are dropped (a verse piece that starts mid-poem is told keywords[first:])."""
+        head = list(row[: 1 + self.title_chars])
+        slots = np.full((self.keyword_slots, KEYWORD_CHARS), NO_KEYWORD, dtype=np.int64)
+        if keywords is not None and self.keyword_slots and len(keywords):
+            told = np.asarray(keywords, dtype=np.int64).reshape(-1, KEYWORD_CHARS)[: self.keyword_slots]
+            slots[: len(told)] = told
+        return [int(x) for x in head] + slots.reshape(-1).tolist()
+
+    def blanked(self, rows: np.ndarray, title: bool = False, poet: bool = False, keywords: bool = False) -> np.ndarray:
+        """Encoded rows with the title, the poet, the line keywords or any of them taken away (what a poem told
+        less is told)."""
+        rows = np.array(rows, dtype=np.int64, copy=True)
+        plan = KEYWORD_CHARS * self.keyword_slots
+        if poet:
+            rows[:, 0] = ANY_POET
+        if title:
+            rows[:, 1 : 1 + self.title_chars] = NO_TITLE
+        if keywords and plan:
+            rows[:, rows.shape[1] - plan :] = NO_KEYWORD
+        return rows
 
     def check_poet(self, poet: str | None) -> None:
         """A requested poet must be known: one line naming the closest known names if not."""
@@ -115,6 +159,15 @@ class Conditions:
             raise TangshiError(f"{path} not found: this poet was trained without titles and poets; run `dvc repro train@poet`")
 
 
+def keyword_ids(keywords: list[str | None], vocab: Vocab) -> np.ndarray:
+    """(lines, 2) the character ids of each line's keyword (NO_KEYWORD for none, and after a single character)."""
+    out = np.full((len(keywords), KEYWORD_CHARS), NO_KEYWORD, dtype=np.int64)
+    for line, word in enumerate(keywords):
+        for k, char in enumerate(word or ""):
+            out[line, k] = vocab.index[char]
+    return out
+
+
 def build_conditions(config: ConditionConfig, metas: list[Meta], vocab: Vocab) -> Conditions:
     """The poets and title words of a training text (never a dev split's)."""
     authors = Counter(m.author for m in metas if m.author != UNKNOWN)
@@ -123,14 +176,6 @@ def build_conditions(config: ConditionConfig, metas: list[Meta], vocab: Vocab) -
     titles = Counter(c for m in metas for c in set(m.title) if c in readable and c not in NOT_SUBJECTS)
     ranked = [c for c, _ in sorted(titles.items(), key=lambda cn: (-cn[1], cn[0]))]
     words = ranked[: config.title_words] if config.title_words else ranked
-    return Conditions([a for a, _ in known], [n for _, n in known], words, config.title_chars)
+    return Conditions([a for a, _ in known], [n for _, n in known], words, config.title_chars,
+                      LINE_SLOTS if config.keywords else 0)
 
-
-def blanked(rows: np.ndarray, title: bool, poet: bool) -> np.ndarray:
-    """Encoded rows with the title, the poet or both taken away (what a poem told less is told)."""
-    rows = rows.copy()
-    if poet:
-        rows[:, 0] = ANY_POET
-    if title:
-        rows[:, 1:] = NO_TITLE
-    return rows

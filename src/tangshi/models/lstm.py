@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..data.batching import PAD
-from ..data.conditions import ANY_POET, NO_TITLE, POET_DIM
+from ..data.conditions import ANY_POET, KEYWORD_CHARS, NO_KEYWORD, NO_TITLE, POET_DIM
 from ..errors import TangshiError
 from ..params import choose
 from .cell import HandLSTM, layer_weights
@@ -53,6 +53,15 @@ def aligned_inputs(ids: torch.Tensor) -> torch.Tensor:
     return torch.where(keep, source, NO_ALIGNED)
 
 
+def line_numbers(ids: torch.Tensor) -> torch.Tensor:
+    """(T, B) input ids -> (T, B) the line (0-based) of the token each input predicts: the marks read so far,
+    input 0 (the start token, or the `。` a verse piece starts with) not counted. The mark ending a line belongs
+    to it; `$` after the last line is line `lines`. The rule write_step applies one step at a time."""
+    punct = (ids == PUNCTUATION[0]) | (ids == PUNCTUATION[1])
+    punct[0] = False
+    return punct.long().cumsum(0)
+
+
 @dataclass
 class WritingState:
     """Per-layer hidden and cell states (B, H) while writing, and the optional input-projection table."""
@@ -63,6 +72,9 @@ class WritingState:
     aligned_table: torch.Tensor | None = None
     condition: torch.Tensor | None = None  # (B, E): what each poem is told, added to every input
     condition_gates: torch.Tensor | None = None  # (B, 4H): the same through the first layer's input weights
+    keywords: torch.Tensor | None = None  # (B, slots + 1, E): each line's keyword vector, zeros past the last
+    keyword_gates: torch.Tensor | None = None  # (B, slots + 1, 4H): the same through the first layer's input weights
+    line: torch.Tensor | None = None  # (B,) the line each poem is writing (line_numbers, step by step)
 
 
 class PoetLSTM(nn.Module):
@@ -93,6 +105,13 @@ class PoetLSTM(nn.Module):
     writes when told nothing. A vector beside every input rather than a prefix
     read first: it keeps speaking to the last line (a prefix fades), and it
     leaves every position and the aligned input as they are.
+
+    With `keyword_slots`, the rows also tell each line's keyword (a plan: data/
+    keywords.py): every input whose target lies in line i (line_numbers) carries
+    the mean embedding of line i's keyword characters through a learned map that
+    starts at zero — the characters' own embedding, since the keyword asks for
+    them in the line. In training each line loses its keyword with probability
+    `keyword_blank`, drawn apart, so that it writes lines told nothing.
     """
 
     def __init__(
@@ -114,6 +133,8 @@ class PoetLSTM(nn.Module):
         poets: int | None = None,
         title_words: int = 0,
         blank: float = 0.0,
+        keyword_slots: int = 0,
+        keyword_blank: float = 0.0,
     ):
         super().__init__()
         choose("embedding mode", embedding, EMBEDDINGS)
@@ -138,6 +159,8 @@ class PoetLSTM(nn.Module):
             self.poet_embed = nn.Embedding(poets + 1, POET_DIM)
             self.title_embed = nn.Embedding(max(title_words, 1), POET_DIM)
             self.condition = nn.Linear(2 * POET_DIM, embed_dim)
+        self.keyword_slots, self.keyword_blank = keyword_slots, keyword_blank
+        self.keyword = nn.Linear(embed_dim, embed_dim) if keyword_slots else None
         between = dropout if layers > 1 else 0.0
         if impl == "torch":
             self.lstm = nn.LSTM(embed_dim, hidden, layers, dropout=between)
@@ -173,6 +196,9 @@ class PoetLSTM(nn.Module):
             self.title_embed.weight.normal_(0.0, CONDITION_INIT)
             self.condition.weight.zero_()
             self.condition.bias.zero_()
+        if self.keyword is not None:
+            self.keyword.weight.zero_()
+            self.keyword.bias.zero_()
         if self.proj is not None:
             self.proj.weight.normal_(0.0, math.sqrt(2.0 / H))
         if self.adaptive is not None:
@@ -212,6 +238,10 @@ class PoetLSTM(nn.Module):
             x = x + self.aligned_embedding(aligned_inputs(ids))
         if self.condition is not None:
             x = x + self.condition_vector(condition, ids.shape[1])[None]
+        if self.keyword is not None and condition is not None:
+            table = self.keyword_vectors(condition)  # (B, slots + 1, E)
+            line = line_numbers(ids).clamp(max=self.keyword_slots).T  # (B, T)
+            x = x + table.gather(1, line[..., None].expand(-1, -1, table.shape[-1])).transpose(0, 1)
         y, state = self.lstm(self.drop(x), state)
         return (self.head(y) if targets is None else self.nll(y, targets)), state
 
@@ -226,7 +256,7 @@ class PoetLSTM(nn.Module):
         if condition is None:
             condition = torch.full((batch, 2), NO_TITLE, dtype=torch.long, device=self.embed.weight.device)
             condition[:, 0] = ANY_POET
-        poet, title = condition[:, 0], condition[:, 1:]
+        poet, title = condition[:, 0], condition[:, 1 : condition.shape[1] - KEYWORD_CHARS * self.keyword_slots]
         if self.training and self.blank > 0:
             draws = torch.rand(2, len(condition), device=condition.device)
             poet = poet.masked_fill(draws[0] < self.blank, ANY_POET)
@@ -234,6 +264,20 @@ class PoetLSTM(nn.Module):
         has = (title != NO_TITLE)[..., None]
         pooled = (self.title_embed(title.clamp(min=0)) * has).sum(1) / has.sum(1).clamp(min=1)
         return self.condition(torch.cat([self.poet_embed(poet), pooled], -1))
+
+    def keyword_vectors(self, condition: torch.Tensor) -> torch.Tensor:
+        """(B, width) encoded rows -> (B, slots + 1, E) what each line's keyword adds to its inputs: zeros for a
+        line told none and for the row past the last slot; in training each line loses its keyword with
+        probability `keyword_blank`."""
+        ids = condition[:, condition.shape[1] - KEYWORD_CHARS * self.keyword_slots :]
+        ids = ids.reshape(len(condition), self.keyword_slots, KEYWORD_CHARS)
+        has = ids != NO_KEYWORD  # (B, S, 2)
+        if self.training and self.keyword_blank > 0:
+            has = has & (torch.rand(has.shape[:2], device=ids.device) >= self.keyword_blank)[..., None]
+        chars = self.embed(ids.clamp(min=0)) * has[..., None]
+        mean = chars.sum(2) / has.sum(2, keepdim=True).clamp(min=1)
+        vectors = self.keyword(mean) * has.any(2, keepdim=True)  # a line told nothing adds nothing (not the bias)
+        return torch.cat([vectors, vectors.new_zeros(len(condition), 1, vectors.shape[-1])], 1)
 
     @torch.no_grad()
     def writing_state(self, batch: int, steps: int, condition: torch.Tensor | None = None) -> WritingState:
@@ -251,11 +295,15 @@ class PoetLSTM(nn.Module):
             table = torch.addmm(b_ih + b_hh, self.embed.weight, w_ih.t())
             if self.align is not None:
                 aligned_table = self.align(self.embed.weight[: self.vocab_size]) @ w_ih.t()
-        told = gates = None
+        told = gates = keywords = keyword_gates = line = None
         if self.condition is not None:
             told = self.condition_vector(condition, batch)
             gates = told @ layer_weights(self.lstm, 0)[0].t()
-        return WritingState(zeros, list(zeros), table, aligned_table, told, gates)
+        if self.keyword is not None and condition is not None:
+            keywords = self.keyword_vectors(condition)
+            keyword_gates = keywords @ layer_weights(self.lstm, 0)[0].t()
+            line = torch.zeros(batch, dtype=torch.long, device=keywords.device)
+        return WritingState(zeros, list(zeros), table, aligned_table, told, gates, keywords, keyword_gates, line)
 
     @torch.no_grad()
     def write_step(
@@ -268,6 +316,11 @@ class PoetLSTM(nn.Module):
         """
         if self.align is None or aligned is None:
             aligned = None
+        line = None
+        if state.keywords is not None:  # a mark read ends a line: what follows is the next line's (line_numbers)
+            state = replace(state, line=state.line + ((ids == PUNCTUATION[0]) | (ids == PUNCTUATION[1])).long())
+            line = state.line.clamp(max=self.keyword_slots)
+            rows = torch.arange(len(ids), device=ids.device)
         hs, cs = [], []
         for layer, (h, c) in enumerate(zip(state.h, state.c)):
             w_ih, w_hh, b_ih, b_hh = layer_weights(self.lstm, layer)
@@ -278,6 +331,8 @@ class PoetLSTM(nn.Module):
                     gates = gates + state.aligned_table[aligned.clamp(min=0)] * has
                 if state.condition_gates is not None:
                     gates = gates + state.condition_gates
+                if line is not None:
+                    gates = gates + state.keyword_gates[rows, line]
             else:
                 if layer == 0:
                     x = self.embed(ids)
@@ -285,6 +340,8 @@ class PoetLSTM(nn.Module):
                         x = x + self.aligned_embedding(aligned)
                     if state.condition is not None:
                         x = x + state.condition
+                    if line is not None:
+                        x = x + state.keywords[rows, line]
                 gates = torch.addmm(b_ih + b_hh, x, w_ih.t())
             gates = gates.addmm_(h, w_hh.t())
             i, f, g, o = gates.chunk(4, 1)

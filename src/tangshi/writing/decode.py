@@ -40,7 +40,6 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from ..data.conditions import blanked
 from ..data.vocab import COMMA, EOS, OOV_TOKEN, STOP, Vocab
 from ..errors import TangshiError
 from ..forms import WULV, Form
@@ -378,7 +377,7 @@ def write_poems(
     if condition is None:
         state = poet.init_state(B, steps)
     elif guided:  # rows B.. read the same poems told nothing
-        state = poet.init_state(2 * B, steps, np.concatenate([condition, blanked(condition, title=True, poet=True)]))
+        state = poet.init_state(2 * B, steps, np.concatenate([condition, poet.conditions.blanked(condition, title=True, poet=True, keywords=True)]))
     else:
         state = poet.init_state(B, steps, condition)
     out = torch.empty((B, steps), dtype=torch.long, device=device)
