@@ -4,7 +4,8 @@ variant's own training split; for a poet of every form also on each form's Tang 
 A model of the poet's own dictionary is scored twice: on its dictionary, and folded onto the shared one
 (training/perplexity.py) — the `folded` figures are the ones that compare with the five report variants.
 Every figure but `told` is of poems told nothing; a poet told titles and poets is also scored, in `told`, on each
-dev split told nothing, its poet, its title, both (the dev poems' own, data/titles/; its own dictionary)."""
+dev split told nothing, its poet, its title, both (the dev poems' own, data/titles/; its own dictionary); a poet
+told a plan also told the dev poems' own line keywords (the oracle plan: data/keywords.py), alone and with both."""
 
 import json
 import sys
@@ -13,6 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from tangshi.atomic import write_json
+from tangshi.data.conditions import keyword_ids
+from tangshi.data.corpus import read_poems
+from tangshi.data.keywords import KEYWORDS, Keywords
 from tangshi.data.titles import read_metas, titles_path
 from tangshi.data.vocab import ENCODED, Vocab
 from tangshi.errors import TangshiError, run_main
@@ -24,7 +28,9 @@ from tangshi.training.perplexity import build_fold, folded_token_nll, line_role_
 
 # metric prefix -> encoded split; every dev poem of the normal set is a dev poem of the large set
 SPLITS = {"dev": "normal/dev", "large_dev": "large/dev"}
-TOLD = {"nothing": (True, True), "poet": (True, False), "title": (False, True), "both": (False, False)}  # blank title, poet
+# way -> blank the title, the poet, the plan
+TOLD = {"nothing": (True, True, True), "poet": (True, False, True), "title": (False, True, True), "both": (False, False, True)}
+PLANNED = {"plan": (True, True, False), "all": (False, False, False)}  # a poet told a plan: the oracle plan, and everything
 
 
 def main() -> None:
@@ -78,19 +84,24 @@ def main() -> None:
 
 def told_perplexities(poet, vocab, load) -> dict:
     """Dev PP (all tokens, own dictionary) of each form's dev split and the normal and large 五律 dev, and of the
-    four forms' pooled, told nothing, the poet, the title, both."""
+    four forms' pooled, told nothing, the poet, the title, both (and the oracle plan, alone and with both)."""
     sets = {f.name: (f"{f.folder}/dev", f) for f in poet.forms}
     sets.update({f"{WULV.name} {s.split('/')[0]}": (s, WULV) for s in SPLITS.values()})
-    out, pooled = {}, {way: [] for way in TOLD}
+    keywords = Keywords.load(KEYWORDS) if poet.conditions.keyword_slots else None
+    ways = {**TOLD, **(PLANNED if keywords else {})}
+    out, pooled = {}, {way: [] for way in ways}
     for name, (split, form) in sets.items():
         ids = load(split, form)
-        rows = poet.conditions.encode_all(read_metas(titles_path(*split.split("/"))))
+        plans = None
+        if keywords is not None:  # the dev poems' own line keywords, from the train-learned dictionary
+            plans = [keyword_ids(keywords.of_poem(t), vocab) for t in read_poems(f"data/corpus/{split}.txt")]
+        rows = poet.conditions.encode_all(read_metas(titles_path(*split.split("/"))), plans)
         if len(rows) != len(ids):
             raise TangshiError(f"{titles_path(*split.split('/'))} has {len(rows)} poems for {len(ids)} encoded: "
                                "run `dvc repro titles`")
         out[name] = {}
-        for way, (title, who) in TOLD.items():
-            nll = all_token_nll(poet, ids, condition=poet.conditions.blanked(rows, title=title, poet=who))
+        for way, (title, who, plan) in ways.items():
+            nll = all_token_nll(poet, ids, condition=poet.conditions.blanked(rows, title=title, poet=who, keywords=plan))
             out[name][way] = round(pooled_perplexities([nll], [ids], vocab)[0], 4)
             if name in {f.name for f in poet.forms}:
                 pooled[way].append(nll.reshape(-1))

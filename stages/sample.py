@@ -12,6 +12,7 @@ from tangshi.judge.meter import ToneLexicon
 from tangshi.judge.parallel import ParallelModel
 from tangshi.models.checkpoint import load_poet, load_torch
 from tangshi.params import choose, load_params
+from tangshi.writing.plan import load_planner
 from tangshi.writing.samples import sample_all
 
 
@@ -25,6 +26,7 @@ def main() -> None:
         poet, poet.vocab, ToneLexicon.load("data/meter/tones.json"), read_poems("data/verse/poems.txt") + read_all_dev_related(),
         params["sample"], params["seed"], ParallelModel.load("data/parallel/pairs.npz"), Vocab.load("data/vocab.json"),
         WordStats.load("data/cohesion/stats.npz"), real_medians("metrics/cohesion.json"),
+        load_planner() if poet.conditions is not None and poet.conditions.keyword_slots else None,
     )
     write_text(f"samples/{variant}.txt", f"# {variant}: poems written by the model, judged by the 格律 rules\n\n" + text)
     write_json(f"metrics/samples/{variant}.json", metrics)

@@ -6,12 +6,13 @@ from tangshi.data.titles import read_metas, read_titled, titles_path
 from tangshi.data.corpus import read_poems
 from tangshi.errors import TangshiError, run_main
 from tangshi.forms import FORMS
-from tangshi.judge.cohesion import WordStats
+from tangshi.judge.cohesion import WordStats, real_medians
 from tangshi.judge.meter import ToneLexicon
 from tangshi.models.checkpoint import load_poet
 from tangshi.params import load_params
 from tangshi.reports.told import study, summary
 from tangshi.writing.decode import Constraints
+from tangshi.writing.plan import load_planner
 
 
 def main() -> None:
@@ -23,8 +24,10 @@ def main() -> None:
     dev = {f.name: read_titled(f.folder, "dev") for f in FORMS}
     verse = list(zip(read_metas(titles_path()), read_poems("data/verse/poems.txt")))
     constraints = Constraints(poet.vocab, ToneLexicon.load("data/meter/tones.json"))
-    unigram = WordStats.load("data/cohesion/stats.npz").unigram_log_probs(poet.vocab.tokens)
-    result = study(poet, constraints, train, dev, verse, params["told"], params["sample"], params["seed"], unigram)
+    stats = WordStats.load("data/cohesion/stats.npz")
+    planner = load_planner() if poet.conditions.keyword_slots else None
+    result = study(poet, constraints, train, dev, verse, params["told"], params["sample"], params["seed"],
+                   stats.unigram_log_probs(poet.vocab.tokens), planner, stats, real_medians("metrics/cohesion.json"))
     write_json("metrics/told.json", result)
     print(f"told: {summary(result)}")
 

@@ -236,12 +236,13 @@ def test_cli_writes_checks_and_scores_every_form_with_the_poet(setup, capsys, tm
 
 def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys, tmp_path):
     out = setup["out"]
-    common = ["--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu"]
+    common = ["--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"), "--device", "cpu",
+              "--keyword-dictionary", str(out / "keywords" / "keywords.json"), "--planner", str(out / "keywords" / "planner.npz")]
     table = setup["poets"]["poet"].conditions
-    cli_main(["poets", "--model", str(out / "models" / "poet"), *common])
+    cli_main(["poets", "--model", str(out / "models" / "poet"), *common[:6]])
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in listed[:-1]] == table.poets and f"{len(table.poets)} of {len(table.poets)} poets" in listed[-1]
-    cli_main(["poets", "--model", str(out / "models" / "poet"), "--search", table.poets[0][0], *common])
+    cli_main(["poets", "--model", str(out / "models" / "poet"), "--search", table.poets[0][0], *common[:6]])
     assert all(table.poets[0][0] in line.split()[1] for line in capsys.readouterr().out.splitlines()[:-1])
     title = " ".join(table.words[:2])  # keywords
     cli_main(["write", "--model", str(out / "models" / "poet"), "--form", "五绝", "--title", title, "--poet", table.poets[0],
@@ -262,8 +263,47 @@ def test_cli_writes_on_a_title_in_a_voice_and_lists_the_poets(setup, capsys, tmp
         cli_main(["write", "--model", str(out / "models" / "single"), "--title", title, *common])
     assert "trained without titles and poets" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        cli_main(["poets", "--model", str(out / "models" / "single"), *common])
+        cli_main(["poets", "--model", str(out / "models" / "single"), *common[:6]])
     assert "trained without poets" in capsys.readouterr().err
+
+
+def test_cli_writes_to_a_plan_given_in_part_and_refuses_unknown_keywords(setup, capsys, tmp_path):
+    out = setup["out"]
+    paths = ["--keyword-dictionary", str(out / "keywords" / "keywords.json"), "--planner", str(out / "keywords" / "planner.npz")]
+    common = ["--model", str(out / "models" / "poet"), "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"),
+              "--device", "cpu", "--form", "五绝", "--best-of", "2"]
+    words = setup["keywords"].words
+    cli_main(["write", *common, *paths, "--keywords", words[0], "-", words[1], "-n", "3", "--seed", "4"])
+    text = capsys.readouterr().out
+    plans = [line.removeprefix("plan: ").split() for line in text.splitlines() if line.startswith("plan: ")]
+    assert len(plans) == 3 and all(len(p) == 4 and p[0] == words[0] and p[2] == words[1] for p in plans)
+    assert all(len(set(p)) == 4 and all(w in setup["keywords"] for w in p) for p in plans)  # the rest planned
+    assert text.count("passes every rule of 五绝") == 3
+    cli_main(["write", *common, *paths, "--keywords", words[0], "-", words[1], "-n", "3", "--seed", "4"])
+    assert capsys.readouterr().out == text  # deterministic for a seed
+    cli_main(["write", *common, *paths, "--no-plan", "-n", "1"])
+    assert "plan: " not in capsys.readouterr().out
+    cli_main(["write", *common, "--keyword-dictionary", str(tmp_path / "none.json"), "-n", "1"])  # a fresh clone: a note
+    captured = capsys.readouterr()
+    assert "plan: " not in captured.out and "no keyword planner at" in captured.err
+    for args, message in (
+        (["--keywords", "龘"], "is not one or two characters of the model's dictionary"),
+        (["--keywords", words[0][0] + "龘"], "is not one or two characters of the model's dictionary"),
+        (["--keywords", *words[:5]], "a plan for 五绝 has at most 4 keywords"),
+        (["--keyword-dictionary", str(tmp_path / "none.json"), "--keywords", words[0]], "run `dvc repro keywords`"),
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            cli_main(["write", *common, *paths, *args])  # a later --keyword-dictionary overrides
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 1 and err.count("\n") == 1 and message in err, err
+    unknown = next(c for c in setup["poet_vocab"].tokens if len(c) == 1 and c not in setup["keywords"] and "\u4e00" <= c <= "\u9fff")
+    with pytest.raises(SystemExit):
+        cli_main(["write", *common, *paths, "--keywords", unknown])
+    err = capsys.readouterr().err
+    assert "is not in the keyword dictionary: try " in err and err.count("\n") == 1
+    with pytest.raises(SystemExit):
+        cli_main(["write", *common[:-4], *paths, "--model", str(out / "models" / "single"), "--keywords", words[0]])
+    assert "trained without titles and poets" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text, code, message", [

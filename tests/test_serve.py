@@ -19,7 +19,7 @@ from tangshi.app.page_server import CHROMIUM, CHROMIUM_ARGS, serving
 def client(tiny_models, word_stats):
     out = tiny_models["out"]
     app = create_app(out / "models", out / "vocab.json", out / "tones.json", out / "no-metrics", "cpu", out / "pairs.npz",
-                     word_stats[1], word_stats[2])
+                     word_stats[1], word_stats[2], out / "keywords" / "keywords.json", out / "keywords" / "planner.npz")
     return TestClient(app)
 
 
@@ -126,6 +126,27 @@ def test_write_on_a_title_in_a_poets_voice(client, tiny_models):
     assert told_nothing.status_code == 400 and "trained without titles and poets" in told_nothing.json()["detail"]
 
 
+def test_write_to_keywords_the_rest_planned(client, tiny_models):
+    words = tiny_models["keywords"].words
+    body = {"form": "五绝", "keywords": [words[0], "-", words[1]], "n": 2, "best_of": 2, "seed": 3}
+    data = client.post("/api/write", json=body).json()
+    plans = [p["plan"] for p in data["poems"]]
+    assert all(len(p) == 4 and p[0] == words[0] and p[2] == words[1] and None not in p for p in plans)
+    assert all(p["meter_valid"] for p in data["poems"])
+    assert client.post("/api/write", json=body).json() == data  # deterministic for a seed
+    assert all(p["plan"] is None for p in client.post("/api/write", json={**body, "keywords": None, "plan": False}).json()["poems"])
+    assert all(len(p["plan"]) == 4 for p in client.post("/api/write", json={"form": "五绝", "n": 1}).json()["poems"])
+    unknown = next(c for c in tiny_models["poet_vocab"].tokens if len(c) == 1 and c not in tiny_models["keywords"]
+                   and "\u4e00" <= c <= "\u9fff")
+    refused = client.post("/api/write", json={**body, "keywords": [unknown]})
+    assert refused.status_code == 400 and "not in the keyword dictionary: try " in refused.json()["detail"]
+    too_many = client.post("/api/write", json={**body, "keywords": words[:5]})
+    assert too_many.status_code == 400 and "at most 4 keywords" in too_many.json()["detail"]
+    told_nothing = client.post("/api/write", json={"model": "single", "keywords": [words[0]]})
+    assert told_nothing.status_code == 400 and "trained without titles and poets" in told_nothing.json()["detail"]
+    assert client.get("/api/poets").json()["plans"] and not client.get("/api/poets?model=single").json()["plans"]
+
+
 def test_best_of_is_bounded(client):
     assert len(client.post("/api/write", json={"model": "single", "n": 2, "best_of": 4}).json()["poems"]) == 2
     response = client.post("/api/write", json={"model": "single", "best_of": MAX_BEST_OF + 1})
@@ -177,7 +198,8 @@ def test_page_in_a_real_browser(tiny_models, word_stats, tmp_path):
     out = tiny_models["out"]
     args = ["--models", str(out / "models"), "--vocab", str(out / "vocab.json"), "--tones", str(out / "tones.json"),
             "--parallel", str(out / "pairs.npz"), "--device", "cpu", "--word-stats", str(word_stats[1]),
-            "--references", str(word_stats[2])]
+            "--references", str(word_stats[2]), "--keyword-dictionary", str(out / "keywords" / "keywords.json"),
+            "--planner", str(out / "keywords" / "planner.npz")]
     with serving(args) as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -224,10 +246,32 @@ def test_page_in_a_real_browser(tiny_models, word_stats, tmp_path):
                                    "document.querySelectorAll('#poems .poem').length === 2")
             assert page.inner_text("#write-message") == ""
             assert all("keeps every rule of 七绝" in t for t in page.locator("#poems .poem").all_inner_texts())
+            # a plan: four keywords for a 五绝, one left to the planner; each poem shows its plan beside its lines
+            words = tiny_models["keywords"].words
+            page.fill("#title", "")
+            page.fill("#poet", "")
+            page.select_option("#form", "五绝")
+            page.check("input[value=start]")
+            page.fill("#given", "")
+            page.fill("#keywords", " ".join(words[:5]))
+            page.click("#write")
+            assert "a plan for 五绝 has at most 4 keywords, one a line; you typed 5" in page.inner_text("#write-message")
+            page.fill("#keywords", f"{words[0]} - {words[1]} {words[2]}")
+            with page.expect_request("**/api/write") as sent:
+                page.click("#write")
+            assert sent.value.post_data_json["keywords"] == [words[0], "-", words[1], words[2]]
+            page.wait_for_function("() => !document.querySelector('#write').disabled && "
+                                   "document.querySelectorAll('#poems .poem .keyword').length === 8")
+            for poem in page.locator("#poems .poem").all():
+                shown = poem.locator(".keyword").all_inner_texts()
+                assert len(shown) == 4 and shown[0] == words[0] and shown[2:] == [words[1], words[2]] and shown[1] in words
+                assert f"plan: {' '.join(shown)}" in poem.locator(".form-name").inner_text()
+                assert "keeps every rule of 五绝" in poem.inner_text()
+            page.fill("#keywords", "")
             page.select_option("#model", "single")  # a 五律 model: the other forms are not offered
             assert page.input_value("#form") == "五律" and page.locator("#form option[value=七绝]").is_disabled()
             page.wait_for_function("() => document.querySelector('#poet').disabled")  # told no title or poet
-            assert page.locator("#guidance").is_disabled()
+            assert page.locator("#guidance").is_disabled() and page.locator("#keywords").is_disabled()
             assert "told no title or poet" in page.inner_text("#poet-count")
             page.select_option("#model", "poet")
             page.fill("#check-text", FORM_PASSES["登高"][0])  # a pasted 七律, recognised by its shape

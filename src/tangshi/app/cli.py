@@ -5,6 +5,7 @@
     tangshi write --model models/double --acrostic 春江花月夜思故乡
     tangshi write --form 七律 --first-line 风急天高猿啸哀
     tangshi write --title 秋夜寄友 --poet 韦应物 --form 五绝
+    tangshi write --form 五绝 --keywords 春山 夜雨 孤舟 故人   # a keyword a line: the plan (- leaves a line to the planner)
     tangshi poets                                  # the poets the poet knows, with their poem counts
     tangshi check "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
     tangshi score poems.txt --model models/double
@@ -23,7 +24,7 @@ from ..judge.cohesion import explain, read_whole
 from ..judge.old_style import style_notes, style_of
 from ..judge.parallel import load_if_built
 from ..data.pasted import read_pasted
-from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PATHS, PREFERRED, check_best_of, default_model
+from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PATHS, PLAN, PREFERRED, check_best_of, default_model
 
 CHECK_CODES = (f"exit status: 0 the poem keeps every rule, 1 it breaks a rule, 2 it is none of the four forms ({NAMES}: "
                "4 or 8 lines of 5 or 7 characters), 3 it is 古体 (rhymes on 仄, changes rhyme, or has at most half its "
@@ -74,6 +75,7 @@ def cmd_write(args) -> None:
 
     from ..models.checkpoint import load_poet
     from ..writing.decode import Constraints, Request, check_sampling, check_writes, told
+    from ..writing.plan import plan_for, read_keywords
     from ..writing.rerank import batch_sizes, write_best
 
     sizes = list(batch_sizes(args.n, check_best_of(args.best_of)))  # refuses n < 1 and a bad best-of before anything loads
@@ -88,24 +90,54 @@ def cmd_write(args) -> None:
     check_writes(poet, form)
     constraints = Constraints(vocab, lexicon)
     given = [to_simplified(x) if x else x for x in (args.start, args.acrostic, args.first_line, args.title, args.poet)]
-    Request(*given).check(vocab, form)  # a bad start, acrostic or first line fails here, before any poem is written
-    told(poet, vocab, [Request(*given)])  # and an unknown poet or an unreadable title
-    for note in notes:  # only once the request is known to be good, so that a refusal stays one line
+    keywords = read_keywords([to_simplified(k) for k in args.keywords] if args.keywords else None)
+    Request(*given, keywords=keywords).check(vocab, form)  # a bad start, acrostic, first line or keyword fails here
+    told(poet, vocab, [Request(*given, keywords=keywords)])  # and an unknown poet, an unreadable title, an unplanned poet
+    planner, plan_notes = load_planner_for(args, poet, keywords)
+    if planner is not None:  # an unknown keyword is refused, naming the closest ones
+        plan_for(planner, Request(*given, keywords=keywords), form.lines, args.seed)
+    for note in notes + plan_notes:  # only once the request is known to be good, so that a refusal stays one line
         print(note, file=sys.stderr)
+    done = 0
     with tqdm(total=args.n, unit="poem", file=sys.stderr, disable=len(sizes) == 1) as bar:
         for number, size in enumerate(sizes):  # batches of bounded size, printed as each is done
+            requests = [Request(*given, keywords=keywords) for _ in range(size)]
+            if planner is not None:  # each poem its own plan, the same for its best-of-N drafts
+                for i, r in enumerate(requests):
+                    r.keywords = plan_for(planner, r, form.lines, args.seed * 100_003 + done + i)
             written = write_best(
-                poet, vocab, [Request(*given) for _ in range(size)], args.best_of, mode=args.constrain,
+                poet, vocab, requests, args.best_of, mode=args.constrain,
                 constraints=constraints, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, parallel=parallel,
                 seed=args.seed + number, form=form, guidance=args.guidance, stats=stats, **decoding,
             )
-            text = "".join(f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form, parallel=parallel)}\n"
+            done += size
+            text = "".join((f"plan: {' '.join(r.keywords)}\n" if r.keywords else "")
+                           + f"{w.tokens}\n{show_judgement(w.poem, lexicon, vocab, form=form, parallel=parallel)}\n"
                            + (f"  {explain(read_whole(w.poem, stats, references.get(form.name)), form.name)}\n" if args.explain else "")
-                           + "\n" for w in written)
+                           + "\n" for r, w in zip(requests, written))
             bar.clear()
             sys.stdout.write(text)
             sys.stdout.flush()
             bar.update(size)
+
+
+def load_planner_for(args, poet, keywords) -> tuple:
+    """The planner for a poet told plans, with notes to print: None when --no-plan is given, when the model is
+    told no plans, or (with a note; refused when keywords were given) where the keywords stage has not run."""
+    from pathlib import Path
+
+    from ..writing.plan import load_planner
+
+    conditions = getattr(poet, "conditions", None)
+    if conditions is None or not conditions.keyword_slots or not (args.plan or keywords):
+        return None, []
+    missing = [p for p in (args.keyword_dictionary, args.planner) if not Path(p).exists()]
+    if missing:
+        if keywords:
+            raise TangshiError(f"--keywords needs the keyword dictionary and planner ({missing[0]} is missing): "
+                               "run `dvc repro keywords`")
+        return None, [f"note: no keyword planner at {missing[0]} (run `dvc repro keywords`): writing without a plan"]
+    return load_planner(args.keyword_dictionary, args.planner), []
 
 
 def load_word_stats(path: str, references_path: str):
@@ -212,7 +244,8 @@ def cmd_serve(args) -> None:
     from .serve import serve
 
     serve(args.host, args.port, models_dir=args.models, vocab_path=args.vocab, tones_path=args.tones,
-          parallel_path=args.parallel, device=args.device, stats_path=args.cohesion_path, references_path=args.references)
+          parallel_path=args.parallel, device=args.device, stats_path=args.cohesion_path, references_path=args.references,
+          keywords_path=args.keyword_dictionary, planner_path=args.planner)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -229,6 +262,13 @@ def parser() -> argparse.ArgumentParser:
     given.add_argument("--first-line", help="a first line to continue: 5 characters for 五言, 7 for 七言")
     w.add_argument("--title", help="what the poem is about: a title or a few keywords (秋夜寄友, 秋 月 思乡); the poet only")
     w.add_argument("--poet", help="whose voice to write in (韦应物, 杜甫 …; `tangshi poets` lists them); the poet only")
+    w.add_argument("--keywords", nargs="+", metavar="KEYWORD",
+                   help="the plan: a keyword for each line in order (春山 夜雨 孤舟 故人), one or two characters of the "
+                   "keyword dictionary; - leaves a line to the planner, and lines past the last given are planned too "
+                   "(the poet only)")
+    w.add_argument("--no-plan", dest="plan", action="store_false", default=PLAN,
+                   help="write without a plan (by default the poet plans a keyword a line from the title, the keywords "
+                   "and the start it is given, and prints the plan above the poem)")
     w.add_argument("--form", default=WULV.name, help=f"{NAMES} (or {', '.join(f.key for f in FORMS)}); default %(default)s. "
                    "The report's five variants write 五律 alone; the poet writes all four")
     w.add_argument("--model", help=f"a trained model folder (default: the first of {', '.join(PREFERRED)} under models/)")
@@ -279,6 +319,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=8000)
     v.add_argument("--models", default=PATHS["models"], help="folder of trained variants (default %(default)s)")
     v.set_defaults(func=cmd_serve)
+
+    for sp in (w, v):
+        sp.add_argument("--keyword-dictionary", default=PATHS["keywords"], help="from the keywords stage (default %(default)s)")
+        sp.add_argument("--planner", default=PATHS["planner"], help="from the keywords stage (default %(default)s)")
 
     for sp in (w, c, v):
         sp.add_argument("--word-stats", dest="cohesion_path", default=PATHS["cohesion"],

@@ -28,9 +28,10 @@ from ..judge.old_style import style_notes, style_of
 from ..judge.parallel import ParallelModel, load_if_built
 from ..models.checkpoint import load_poet
 from ..writing.decode import MAX_GUIDANCE, Constraints, Request
+from ..writing.plan import Planner, load_planner, plan_for, read_keywords
 from ..writing.rerank import write_best
 from ..data.pasted import read_pasted
-from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, default_model_name
+from .defaults import BEST_OF, DECODING, GUIDANCE, MAX_BEST_OF, PLAN, default_model_name
 
 MAX_POEMS = 16  # poems a request: at most MAX_POEMS × MAX_BEST_OF = 512 candidates written in one batch
 MAX_BODY = 4096
@@ -44,6 +45,8 @@ class WriteIn(BaseModel):
     first_line: str | None = Field(default=None, max_length=16)
     title: str | None = Field(default=None, max_length=40)  # a title or a few keywords: what the poem is about
     poet: str | None = Field(default=None, max_length=20)  # whose voice (GET /api/poets lists them)
+    keywords: list[str] | None = Field(default=None, max_length=8)  # the plan: one a line, "-" or "" for a line planned
+    plan: bool = PLAN  # plan the lines the keywords leave (a poet told plans; writing/plan.py)
     form: Literal["五绝", "七绝", "五律", "七律"] = "五律"  # the names in forms.FORMS
     constrain: Literal["none", "form", "meter"] = "meter"
     temperature: float = Field(default=DECODING["temperature"], gt=0, le=3)
@@ -110,8 +113,12 @@ def find_models(models_dir: Path, vocab_path: str | Path, device: str) -> tuple[
 
 def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="data/meter/tones.json",
                metrics_dir="metrics/eval", device: str = "auto", parallel_path="data/parallel/pairs.npz",
-               stats_path="data/cohesion/stats.npz", references_path="metrics/cohesion.json") -> FastAPI:
+               stats_path="data/cohesion/stats.npz", references_path="metrics/cohesion.json",
+               keywords_path="data/keywords/keywords.json", planner_path="data/keywords/planner.npz") -> FastAPI:
     lexicon = ToneLexicon.load(tones_path)
+    planner: Planner | None = None  # plans for a poet told them, where the keywords stage has run
+    if Path(keywords_path).exists() and Path(planner_path).exists():
+        planner = load_planner(keywords_path, planner_path)
     parallel = load_if_built(parallel_path)
     # the word statistics: the decoding terms that need them, and each poem's figures as a whole (where built)
     stats = WordStats.load(stats_path) if Path(stats_path).exists() else None
@@ -158,6 +165,7 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         default = default_model_name(models)
         hint = None if models else "no trained model found: run `dvc repro train@poet` (or `make repro`) first"
         return {"models": out, "default": default, "best_of": BEST_OF, "guidance": GUIDANCE, "max_guidance": MAX_GUIDANCE,
+                "plan": PLAN, "planner": planner is not None,
                 "problems": problems, "hint": hint,
                 "forms": [{"name": f.name, "lines": f.lines, "chars": f.chars} for f in FORMS]}
 
@@ -167,9 +175,9 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
         name = model or default_model_name(models)
         table = getattr(models[name][0], "conditions", None) if name in models else None
         if table is None:
-            return {"model": name, "poets": [], "title_words": []}
+            return {"model": name, "poets": [], "title_words": [], "plans": False}
         return {"model": name, "poets": [{"name": p, "poems": n} for p, n in zip(table.poets, table.poems)],
-                "title_words": table.words}
+                "title_words": table.words, "plans": bool(table.keyword_slots) and planner is not None}
 
     @app.post("/api/write")
     def write(body: WriteIn) -> dict:
@@ -181,8 +189,18 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
                               ("title", body.title), ("poet", body.poet))}
         poet, _ = models[name]
         form = get_form(body.form)
+        keywords = read_keywords([to_simplified(k.strip()) or "-" for k in body.keywords] if body.keywords else None)
+        if keywords is not None and not any(keywords):
+            keywords = None
+        planned = getattr(poet, "conditions", None) is not None and poet.conditions.keyword_slots and (body.plan or keywords)
         try:  # write_poems refuses a form the model does not write, and a bad request, with a TangshiError
-            requests = [Request(**given) for _ in range(body.n)]
+            requests = [Request(**given, keywords=keywords) for _ in range(body.n)]
+            requests[0].check(poet.vocab, form)  # a bad request is refused as it is, before any planning
+            if planned:
+                if planner is None:
+                    raise TangshiError("no keyword planner here: run `dvc repro keywords`")
+                for i, r in enumerate(requests):  # each poem its own plan, the same for its best-of-N drafts
+                    r.keywords = plan_for(planner, r, form.lines, body.seed * 100_003 + i)
             with lock:
                 terms = {"repeat_penalty": body.repeat_penalty, "discount": body.discount, "slor": body.slor,
                          "cohesion": body.cohesion}
@@ -194,8 +212,9 @@ def create_app(models_dir="models", vocab_path="data/vocab.json", tones_path="da
                                      parallel=parallel, guidance=body.guidance, stats=stats, **terms)
         except TangshiError as err:
             raise HTTPException(400, str(err))
-        return {"poems": [{"tokens": w.tokens, **describe(w.poem, lexicon, poet.vocab, form, parallel, stats, references)}
-                          for w in written]}
+        return {"poems": [{"tokens": w.tokens, "plan": r.keywords,
+                           **describe(w.poem, lexicon, poet.vocab, form, parallel, stats, references)}
+                          for r, w in zip(requests, written)]}
 
     @app.post("/api/check")
     def check(body: CheckIn) -> dict:

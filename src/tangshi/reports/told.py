@@ -13,7 +13,9 @@ first on real dev poems (their ceilings):
   of other dev poems. The poet writes a poem for each of `titles` dev titles
   (each with a keyword of the measure and a title word of the poet's, in its
   own poem's form) told the title, and again told nothing; the share ranked
-  first, against real dev poems'.
+  first, against real dev poems'. A poet told a plan writes them a third
+  time, told the title and a plan from it (writing/plan.py); each way's poems
+  are also measured as wholes (judge/cohesion.py), per form.
 
 Each set also reports the perplexity of what was written under the poet told
 the request, unguided (chosen_ppl): what guidance costs in naturalness.
@@ -28,17 +30,21 @@ import numpy as np
 
 from ..data.titles import Meta
 from ..forms import FORMS
+from ..judge.cohesion import measures
 from ..judge.quality import Reference, copy_rates
 from ..judge.subject import DISTRACTORS, TitleScorer
 from ..judge.voice import VoiceClassifier
 from ..writing.decode import Request, Written, write_poems
+from ..writing.plan import keywords_kept
 
 
 def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict[str, list[tuple[Meta, str]]],
-          verse: list[tuple[Meta, str]], cfg: dict, sample: dict, seed: int, unigram=None) -> dict:
+          verse: list[tuple[Meta, str]], cfg: dict, sample: dict, seed: int, unigram=None, planner=None,
+          word_stats=None, medians: dict[str, float] | None = None) -> dict:
     """`train`/`dev`: each form's (title and author, poem) pairs; `verse`: the verse corpus's; `cfg`: params told;
     `sample`: params sample (how to write: its sampling terms against blandness too, with `unigram`, the
-    dictionary's unigram log-probabilities)."""
+    dictionary's unigram log-probabilities); `planner`: plans from titles, for a poet told a plan; `word_stats` and
+    `medians` (each form's real dev median cohesion): the poems as wholes."""
     vocab = poet.vocab
     write_kw = {"mode": sample["constrain"], "temperature": sample["temperature"], "top_p": sample["top_p"],
                 "guidance": sample["guidance"], "constraints": constraints,
@@ -88,22 +94,36 @@ def study(poet, constraints, train: dict[str, list[tuple[Meta, str]]], dev: dict
     picks = [readable[i] for i in np.random.default_rng(seed).permutation(len(readable))[: cfg["titles"]]]
     subject_out = {"keywords": len(scorer.keywords), "distractors": DISTRACTORS, "chance": 1 / (DISTRACTORS + 1),
                    "real_dev_poems": len(real), "ceiling": real_first, "titles": len(picks)}
-    subject_out["chosen_ppl"] = {}
-    for label, use in (("with_title", True), ("without_title", False)):
+    subject_out["chosen_ppl"], subject_out["as_a_whole"] = {}, {}
+    ways = [("with_title", True, False), ("without_title", False, False)]
+    if planner is not None and poet.conditions.keyword_slots:
+        ways.append(("with_title_and_plan", True, True))
+    for label, use, planned in ways:
         poems, written = [""] * len(picks), []
+        subject_out["as_a_whole"][label] = {}
         for number, form in enumerate(FORMS):  # each title in its own dev poem's form
             at = [i for i, (_, _, f) in enumerate(picks) if f == form.name]
             if not at:
                 continue
-            requests = [Request(title=picks[i][0] if use else None) for i in at]
+            requests = [Request(title=picks[i][0] if use else None,
+                                keywords=planner.plan(form.lines, title=picks[i][0], seed=seed + i) if planned else None)
+                        for i in at]
             for i, w in zip(at, write_poems(poet, vocab, requests, seed=seed + 10 + number, form=form, **write_kw)):
                 poems[i] = w.poem
                 written.append(w)
+            if word_stats is not None:
+                subject_out["as_a_whole"][label][form.name] = measures([poems[i] for i in at], word_stats,
+                                                                       (medians or {}).get(form.name))
+            if planned:
+                subject_out.setdefault("keywords_kept", {})[form.name] = keywords_kept([r.keywords for r in requests],
+                                                                                      [poems[i] for i in at])
         subject_out[label] = scorer.first_share([t for t, _, _ in picks], poems, pool, seed)
         subject_out["chosen_ppl"][label] = chosen_ppl(written)
-        if use:
+        if use and not planned:
             subject_out["first_poems"] = [{"title": t, "form": f, "poem": p} for (t, _, f), p in zip(picks[:3], poems[:3])]
     subject_out["share_of_ceiling"] = subject_out["with_title"] / real_first
+    if "with_title_and_plan" in subject_out:
+        subject_out["planned_share_of_ceiling"] = subject_out["with_title_and_plan"] / real_first
     return {"voice": voice_out, "subject": subject_out}
 
 
@@ -118,5 +138,7 @@ def summary(result: dict) -> str:
     return (f"voice: written as the poet {v['mean_written_as']:.3f} (ceiling {v['ceiling']['mean_recall']:.3f}, "
             f"{v['share_of_ceiling']:.0%} of it; chance {v['chance']:.3f}); subject: with the title "
             f"{s['with_title']:.3f}, without {s['without_title']:.3f} (ceiling {s['ceiling']:.3f}, "
-            f"{s['share_of_ceiling']:.0%} of it; chance {s['chance']:.3f})")
+            f"{s['share_of_ceiling']:.0%} of it; chance {s['chance']:.3f})"
+            + (f"; with the title and a plan {s['with_title_and_plan']:.3f} ({s['planned_share_of_ceiling']:.0%})"
+               if "with_title_and_plan" in s else ""))
 

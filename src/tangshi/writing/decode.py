@@ -40,6 +40,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from ..data.conditions import keyword_ids
 from ..data.vocab import COMMA, EOS, OOV_TOKEN, STOP, Vocab
 from ..errors import TangshiError
 from ..forms import WULV, Form
@@ -70,6 +71,7 @@ class Request:
     first_line: str | None = None
     title: str | None = None
     poet: str | None = None
+    keywords: list[str | None] | None = None  # a plan: one keyword a line (writing/plan.py), None for a line told none
     forced: dict[int, str] = field(default_factory=dict, init=False)  # token position -> character
 
     def check(self, vocab: Vocab, form: Form = WULV) -> "Request":
@@ -90,6 +92,14 @@ class Request:
                 raise TangshiError(f"a first line of {form.name} has {form.chars} characters; {self.first_line!r} has "
                                    f"{len(self.first_line)}")
             self.forced = dict(enumerate(self.first_line))
+        if self.keywords is not None:
+            if len(self.keywords) > form.lines:
+                raise TangshiError(f"a plan for {form.name} has at most {form.lines} keywords, one a line; "
+                                   f"{len(self.keywords)} given")
+            for word in filter(None, self.keywords):
+                if not 1 <= len(word) <= 2 or any(c not in vocab for c in word):
+                    raise TangshiError(f"keyword {word!r} is not one or two characters of the model's dictionary: "
+                                       "choose another (`tangshi write --keywords` names the closest ones)")
         for char in self.forced.values():
             if char not in vocab:
                 raise TangshiError(f"character {char!r} is not in the model's dictionary ({len(vocab.char_ids)} characters, "
@@ -311,15 +321,21 @@ def check_sampling(temperature: float, guidance: float) -> None:
 def told(poet, vocab: Vocab, requests: list[Request]) -> np.ndarray | None:
     """The (B, width) rows of what each request tells a conditioned poet (data/conditions.py); None when no
     request asks for a title or a poet. An unknown poet or a title the poet cannot read is refused."""
-    if not any(r.title or r.poet for r in requests):
+    planned = any(r.keywords and any(r.keywords) for r in requests)
+    if not any(r.title or r.poet for r in requests) and not planned:
         return None
     conditions = getattr(poet, "conditions", None)
     if conditions is None:
-        raise TangshiError("this model was trained without titles and poets: use the poet (models/poet) for --title/--poet")
+        raise TangshiError("this model was trained without titles and poets: use the poet (models/poet) for "
+                           "--title/--poet/--keywords")
+    if planned and not conditions.keyword_slots:
+        raise TangshiError("this poet was trained without a plan (models.poet.condition.keywords): retrain it to "
+                           "write to --keywords")
     for r in requests:
         conditions.check_poet(r.poet or None)
         conditions.check_title(r.title or None)
-    return np.array([conditions.encode(r.title, r.poet) for r in requests], dtype=np.int64)
+    return np.array([conditions.encode(r.title, r.poet, keyword_ids(r.keywords, vocab) if r.keywords else None)
+                     for r in requests], dtype=np.int64)
 
 
 @torch.no_grad()

@@ -8,7 +8,10 @@ from ..judge.meter import Judgement, ToneLexicon, judge
 from ..judge.parallel import ParallelModel, both_middle_parallel, middle_grades
 from ..judge.quality import Reference, character_use, set_metrics
 from .decode import MODES, Constraints, Request, Written
+from .plan import Planner, keywords_kept
 from .rerank import write_best
+
+METERED = ("acrostic", "prompted", "planned")  # sets written with meter constraints whatever the main mode
 
 
 def mark(written: Written, judgement: Judgement) -> str:
@@ -20,7 +23,7 @@ def mark(written: Written, judgement: Judgement) -> str:
 
 def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], cfg: dict, seed: int,
                parallel: ParallelModel | None = None, shared: Vocab | None = None, word_stats: WordStats | None = None,
-               medians: dict[str, float] | None = None) -> tuple[str, dict]:
+               medians: dict[str, float] | None = None, planner: Planner | None = None) -> tuple[str, dict]:
     """Poems of every form the poet writes (五律 alone for the report's variants) in every mode (and
     acrostics), each set written plainly (best of 1) and best of cfg["best_of"], as text for samples/V.txt and
     metrics for metrics/samples/V.json; copying is counted against `reference`. The top-level metrics are the
@@ -28,14 +31,16 @@ def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], c
     it too, and each 律诗 set reports the share whose two middle couplets are parallel. Given the shared
     dictionary, each set and `all_samples` (every poem written) report the share of characters outside it. Given
     the word statistics, each set also reports specificity, repetition and cohesion (judge/cohesion.py; the share
-    above `medians`, each form's real dev median) and best-of-N ranks by cfg's slor and cohesion weights."""
+    above `medians`, each form's real dev median) and best-of-N ranks by cfg's slor and cohesion weights. Given the
+    planner, a poet told a plan also writes the prompts `planned`: each told a plan from its title, and each set
+    reports the share of lines that hold their keyword."""
     constraints = Constraints(vocab, lexicon)
     reference = Reference.of(reference)
     forms = getattr(poet, "forms", (WULV,))
     parts, by_form, every = [], {}, []
     for number, form in enumerate(forms):
         text, by_form[form.name] = sample_form(poet, vocab, lexicon, constraints, reference, cfg, seed + 1000 * number, form,
-                                               parallel, shared, every, word_stats, (medians or {}).get(form.name))
+                                               parallel, shared, every, word_stats, (medians or {}).get(form.name), planner)
         parts.append(text if len(forms) == 1 else f"# {form.name} ({form.shape})\n\n{text}")
     metrics = dict(by_form.get(WULV.name) or next(iter(by_form.values())))
     if len(forms) > 1:
@@ -47,7 +52,7 @@ def sample_all(poet, vocab: Vocab, lexicon: ToneLexicon, reference: list[str], c
 def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constraints, reference: Reference, cfg: dict,
                 seed: int, form: Form, parallel: ParallelModel | None = None, shared: Vocab | None = None,
                 every: list[str] | None = None, word_stats: WordStats | None = None,
-                median: float | None = None) -> tuple[str, dict]:
+                median: float | None = None, planner: Planner | None = None) -> tuple[str, dict]:
     """One form's sets: every mode for every start character, and acrostics of the first form.lines characters
     of cfg["acrostic"]; each poem written is also appended to `every`."""
     sample_kw = {k: cfg[k] for k in ("temperature", "top_k", "top_p", "guidance")}  # guidance: the prompted set
@@ -59,11 +64,14 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
     prompts = prompt_requests(poet, cfg)
     if prompts:  # a poet told titles and poets: the prompts' poems, written with meter constraints
         sets["prompted"] = prompts
+        if planner is not None and poet.conditions.keyword_slots:  # and again, each to a plan from its title
+            sets["planned"] = [Request(title=r.title, poet=r.poet, keywords=planner.plan(form.lines, title=r.title, seed=seed + i))
+                               for i, r in enumerate(prompts)]
     main, best_of = cfg["constrain"], cfg["best_of"]
     order = [main] + [m for m in sets if m != main]
     sections, by_mode = [], {}
     for index, name in enumerate(order):
-        mode = "meter" if name in ("acrostic", "prompted") else name
+        mode = "meter" if name in METERED else name
         by_mode[name] = {}
         for n in sorted({best_of, 1}, reverse=True):  # the published set first
             written = write_best(poet, vocab, sets[name], n, mode=mode, constraints=constraints, seed=seed + index,
@@ -79,18 +87,21 @@ def sample_form(poet, vocab: Vocab, lexicon: ToneLexicon, constraints: Constrain
                 stats["middle_grades"] = middle_grades(parallel, [w.poem for w in written])
             if word_stats is not None:  # the poem as a whole
                 stats.update(measures([w.poem for w in written], word_stats, median))
-            title = f"## {name}" + (" (meter constraints)" if name in ("acrostic", "prompted") else "") + f" · best of {n}"
+            if name == "planned":
+                stats["keywords_kept"] = keywords_kept([r.keywords for r in sets[name]], [w.poem for w in written])
+            title = f"## {name}" + (" (meter constraints)" if name in METERED else "") + f" · best of {n}"
             summary = (
                 f"form {stats['form_valid']:.2f} · rhyme {stats['rhyme_valid']:.2f} · tone {stats['tone_valid']:.2f} · "
                 f"meter {stats['meter_valid']:.2f} · chosen PP {stats['chosen_ppl_chars']:.1f} · "
                 f"distinct-2 {stats['distinct_2']:.2f} · copied lines {stats['copied_lines']:.3f}"
                 + (f" · 对仗 {stats['middle_parallel']:.2f}" if "middle_parallel" in stats else "")
+                + (f" · keywords kept {stats['keywords_kept']:.2f}" if "keywords_kept" in stats else "")
                 + (f" · specificity {stats['specificity']:.2f} · repeated {stats['repeated']:.3f}"
                    + (f" · cohesion above real median {stats['cohesion_above_real_median']:.2f}" if median is not None else "")
                    if "specificity" in stats else "")
             )
             marks = [mark(w, j) for w, j in zip(written, judgements)]
-            if name == "prompted":
+            if name in ("prompted", "planned"):
                 marks = [f"{prompt_label(r)}  {m}" for r, m in zip(sets[name], marks)]
             sections.append("\n".join([title, summary, ""] + marks))
     metrics = {"constrain": main, "best_of": best_of, **by_mode[main][f"best_of_{best_of}"], "by_mode": by_mode}
@@ -113,4 +124,5 @@ def prompt_requests(poet, cfg: dict) -> list[Request]:
 
 
 def prompt_label(request: Request) -> str:
-    return f"《{request.title or '—'}》 {request.poet or 'any poet'}:"
+    plan = f" [{' '.join(w or '—' for w in request.keywords)}]" if request.keywords else ""
+    return f"《{request.title or '—'}》 {request.poet or 'any poet'}{plan}:"

@@ -30,6 +30,7 @@ function renderPoem(p, tokens) {
     return box;
   }
   const couplets = Object.fromEntries((p.couplets || []).map((c) => [c.lines[1], c]));  // by its second line (from 1)
+  const plan = plan_of(p);
   p.lines.forEach((line, index) => {
     const couplet = couplets[index + 1] || couplets[index + 2];
     const row = document.createElement("div");
@@ -42,6 +43,14 @@ function renderPoem(p, tokens) {
       row.append(span);
     });
     row.append(document.createTextNode(line.punct));
+    if (plan && plan[index]) {  // the keyword the line was written to, marked kept or not
+      const k = document.createElement("span");
+      const chars = line.chars.map((c) => c.char).join("");
+      k.className = "keyword " + (chars.includes(plan[index]) ? "kept" : "missed");
+      k.textContent = plan[index];
+      k.title = chars.includes(plan[index]) ? "the line's planned keyword, written" : "the line's planned keyword, not written";
+      row.append(k);
+    }
     if (line.rhyme && line.groups.length) {
       const g = document.createElement("span");
       g.className = "group";
@@ -67,7 +76,7 @@ function renderPoem(p, tokens) {
   });
   const form = document.createElement("p");
   form.className = "form-name";
-  form.textContent = `${p.form} · ${p.shape}`;
+  form.textContent = `${p.form} · ${p.shape}` + (plan ? ` · plan: ${plan.map((k) => k || "—").join(" ")}` : "");
   box.prepend(form);
   const rules = document.createElement("ul");
   rules.className = "rules";
@@ -114,6 +123,10 @@ function wholeLine(w, form) {
   return line;
 }
 
+function plan_of(p) {  // the keywords a written poem was planned to, one a line (none for a poem checked)
+  return Array.isArray(p.plan) && p.plan.length ? p.plan : null;
+}
+
 function givenKind() {
   return document.querySelector("input[name=kind]:checked").value;
 }
@@ -149,6 +162,7 @@ async function loadModels() {
     $("best-of").value = data.best_of;
     $("guidance").value = data.guidance;
     $("guidance").max = data.max_guidance;
+    $("plan").checked = data.plan;
     if (!data.models.length) {
       $("write-message").textContent = data.hint;
       $("write").disabled = true;
@@ -174,6 +188,7 @@ async function loadPoets() {  // the searchable picker: every poet the chosen mo
     }
     const told = data.poets.length > 0;
     $("title").disabled = $("poet").disabled = $("guidance").disabled = !told;
+    $("keywords").disabled = $("plan").disabled = !data.plans;
     $("poet-count").textContent = told ? `${data.poets.length} poets` : "this model is told no title or poet";
   } catch (err) {
     $("poet-count").textContent = err.message;
@@ -219,6 +234,15 @@ $("write-form").addEventListener("submit", async (event) => {
     return;
   }
   if (title && !$("title").disabled) body.title = title;
+  const keywords = $("keywords").value.trim().split(/[\s,，、]+/).filter((k) => k);
+  if (!$("keywords").disabled) {
+    if (keywords.length > FORMS[$("form").value][0]) {
+      $("write-message").textContent = `a plan for ${$("form").value} has at most ${FORMS[$("form").value][0]} keywords, one a line; you typed ${keywords.length}`;
+      return;
+    }
+    if (keywords.length) body.keywords = keywords;
+    body.plan = $("plan").checked;
+  }
   if (poet && !$("poet").disabled) body.poet = poet;
   // the browser keeps the lean within 0 to max; empty leaves the default, and a poem told nothing has none
   if ((body.title || body.poet) && $("guidance").value !== "") body.guidance = Number($("guidance").value);
