@@ -1,10 +1,11 @@
 """The README's lead poems: the first poems a pipeline run wrote, unedited, with the judge's verdict and 对仗 (under a second).
 
     python scripts/first_poems.py            # from the repo root, after `dvc repro`
-    python scripts/first_poems.py --brief    # the README's: the first prompt's first 五律, and the first poem of each form
+    python scripts/first_poems.py --brief    # the README's: the first prompt's first 五律, planned and not, and the first poem of each form
 
 From samples/poet.txt: first, set "prompted · best of 4", the first 五律
-written for each prompt (a title and a poet, sample.prompts); then set "meter ·
+written for each prompt (a title and a poet, sample.prompts), and in --brief the first of set "planned · best of 4"
+(the same prompt, written to a plan from its title, the plan shown); then set "meter ·
 best of 4" (sample.best_of): the first 五律 written for each start character of
 params.yaml, then the first poem of each other form. Each poem is followed by the judge's verdict and pattern, and for a
 律诗 each couplet's 对仗 grade (工对, 宽对, or – where it is not parallel), as README.md shows them.
@@ -22,7 +23,8 @@ from tangshi.params import load_params  # noqa: E402
 
 
 def sets(path: str) -> dict[tuple[str, str], list[str]]:
-    """(form name, set heading) -> the poems of that set, in the order they were written."""
+    """(form name, set heading) -> the poems of that set, in the order they were written (a prompted poem with its
+    prompt's label before a tab)."""
     out, form, heading = {}, None, None
     for line in open(path, encoding="utf-8"):
         if line.startswith("# ") and "(" in line:
@@ -31,11 +33,13 @@ def sets(path: str) -> dict[tuple[str, str], list[str]]:
             heading = line[3:].strip()
             out[form, heading] = []
         elif heading and (line.startswith("*") or line.startswith("《")):  # a prompted poem follows its prompt
-            out[form, heading].append(line.split("*", 1)[1].split("$")[0])
+            label, rest = line.split("*", 1)
+            out[form, heading].append((label.strip().rstrip(":") + "\t" if label.strip() else "") + rest.split("$")[0])
     return out
 
 
 def show(poem: str, lexicon: ToneLexicon, parallel: ParallelModel) -> str:
+    poem = poem.split("\t")[-1]  # without its prompt's label
     j = judge(poem, lexicon, form=BY_NAME[FORM_OF[len(poem)]])
     half = len(poem) // 2 if len(poem) > 40 else len(poem)
     text = poem[:half] + ("\n" + poem[half:] if half < len(poem) else "")
@@ -63,6 +67,10 @@ def main(brief: bool = False) -> None:
         if prompted:
             prompt = params["sample"]["prompts"][0]
             print(f"《{prompt['title']}》 as {prompt['poet']}\n{show(prompted[0], lexicon, parallel)}\n")
+        planned = written.get(("五律", f"planned (meter constraints) · best of {best_of}"))
+        if planned:  # the same prompt, written to a plan from its title: the plan is in its label, [in brackets]
+            plan = planned[0].split("\t")[0].split("[")[1].split("]")[0]
+            print(f"《{prompt['title']}》 as {prompt['poet']}, planned: {plan}\n{show(planned[0], lexicon, parallel)}\n")
         print("\n\n".join(f"{form.name}\n{show(written[form.name, heading][0], lexicon, parallel)}" for form in FORMS))
         return
     if prompted:

@@ -77,9 +77,31 @@ def main() -> None:
         metrics["forms_dev_lines_ppl"] = {role: round(v, 4) for role, v in pooled.items()}
     if poet.conditions is not None:
         metrics["told"] = told_perplexities(poet, vocab, load)
+        if poet.conditions.keyword_slots and own:  # the oracle plan's gain on the figure that compares with the five
+            metrics["plan_folded"] = plan_folded(poet, vocab, load, fold, shared)
     metrics.update(best_epoch=config["best_epoch"], epochs=config["epochs"], parameters=config["parameters"])
     write_json(f"metrics/eval/{variant}.json", metrics)
     print(f"evaluate@{variant}: {metrics}")
+
+
+def oracle_rows(poet, vocab, split: str) -> np.ndarray:
+    """Each dev poem of `split` told its own title, poet and line keywords (the dictionary learned from train text)."""
+    keywords = Keywords.load(KEYWORDS)
+    plans = [keyword_ids(keywords.of_poem(t), vocab) for t in read_poems(f"data/corpus/{split}.txt")]
+    return poet.conditions.encode_all(read_metas(titles_path(*split.split("/"))), plans)
+
+
+def plan_folded(poet, vocab, load, fold, shared) -> dict:
+    """Dev PP of the normal and large 五律 splits folded onto the shared dictionary, told nothing and told the
+    oracle plan alone."""
+    out = {}
+    for name, split in SPLITS.items():
+        ids, targets = load(split), load(split, dictionary="shared")
+        rows = oracle_rows(poet, vocab, split)
+        out[name] = {way: round(pooled_perplexities([folded_token_nll(poet, ids, targets, fold, condition=told)],
+                                                    [targets], shared)[0], 4)
+                     for way, told in (("nothing", None), ("plan", poet.conditions.blanked(rows, title=True, poet=True)))}
+    return out
 
 
 def told_perplexities(poet, vocab, load) -> dict:
@@ -87,15 +109,12 @@ def told_perplexities(poet, vocab, load) -> dict:
     four forms' pooled, told nothing, the poet, the title, both (and the oracle plan, alone and with both)."""
     sets = {f.name: (f"{f.folder}/dev", f) for f in poet.forms}
     sets.update({f"{WULV.name} {s.split('/')[0]}": (s, WULV) for s in SPLITS.values()})
-    keywords = Keywords.load(KEYWORDS) if poet.conditions.keyword_slots else None
+    keywords = bool(poet.conditions.keyword_slots)  # and the dev poems' own line keywords: the oracle plan
     ways = {**TOLD, **(PLANNED if keywords else {})}
     out, pooled = {}, {way: [] for way in ways}
     for name, (split, form) in sets.items():
         ids = load(split, form)
-        plans = None
-        if keywords is not None:  # the dev poems' own line keywords, from the train-learned dictionary
-            plans = [keyword_ids(keywords.of_poem(t), vocab) for t in read_poems(f"data/corpus/{split}.txt")]
-        rows = poet.conditions.encode_all(read_metas(titles_path(*split.split("/"))), plans)
+        rows = oracle_rows(poet, vocab, split) if keywords else poet.conditions.encode_all(read_metas(titles_path(*split.split("/"))))
         if len(rows) != len(ids):
             raise TangshiError(f"{titles_path(*split.split('/'))} has {len(rows)} poems for {len(ids)} encoded: "
                                "run `dvc repro titles`")

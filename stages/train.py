@@ -20,7 +20,6 @@ from tangshi.training.loop import train_variant
 from tangshi.training.trainer import TrainConfig
 
 VERSE_SHAPE = [Path("data/verse/offsets.npy"), Path("data/verse/forms.npy")]
-VERSE_TEXT = Path("data/verse/poems.txt")
 
 
 def line_keywords(keywords: Keywords, path: Path, poems: int, vocab: Vocab) -> list[np.ndarray]:
@@ -59,17 +58,14 @@ def main() -> None:
         metas = [read_metas(p) for p in paths]
         config = ConditionConfig(**model.condition)
         conditions = build_conditions(config, [m for part in metas for m in part], vocab)
-        plans = [None] * len(metas)
-        if config.keywords:  # each training line's keyword: the plan the poet learns to write to
+        plans = [None] * len(metas)  # the verse is told no plan: its epochs are the language model's alone
+        if config.keywords:  # each Tang training line's keyword: the plan the plan head learns to write to
             keywords = Keywords.load(KEYWORDS)
-            inputs += [KEYWORDS]
-            texts = [Path("data/corpus") / folder / "train.txt" for folder in folders] + ([VERSE_TEXT] if model.verse_epochs else [])
-            sizes = [len(a) for a in train_ids] + ([len(metas[-1])] if model.verse_epochs else [])
-            plans = [line_keywords(keywords, path, n, vocab) for path, n in zip(texts, sizes)]
-            inputs += texts
+            texts = [Path("data/corpus") / folder / "train.txt" for folder in folders]
+            inputs += [KEYWORDS] + texts
+            plans[: len(texts)] = [line_keywords(keywords, path, len(a), vocab) for path, a in zip(texts, train_ids)]
         told = [conditions.encode_all(part, plan) for part, plan in zip(metas, plans)]
         verse_told = told.pop() if model.verse_epochs else None
-        verse_plans = plans[-1] if model.verse_epochs else None
         for rows, array, path in zip(told, train_ids, paths):
             if len(rows) != len(array):
                 raise TangshiError(f"{path} has {len(rows)} poems for {len(array)} encoded ones: run `dvc repro titles`")
@@ -81,11 +77,7 @@ def main() -> None:
         if verse_told is not None and len(verse_told) != len(offsets) - 1:
             raise TangshiError(f"{titles_path()} has {len(verse_told)} poems for {len(offsets) - 1} verse poems: "
                                "run `dvc repro titles`")
-        stream = verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids
-        by_piece = None  # a piece cut mid-poem is told its own lines' keywords
-        if verse_plans is not None and conditions.keyword_slots:
-            by_piece = lambda poem, first: conditions.with_keywords(verse_told[poem], verse_plans[poem][first:])  # noqa: E731
-        verse = cut_pieces(stream, offsets, verse_told, by_piece)
+        verse = cut_pieces(verse_with_form_tokens(ids, offsets, shapes, len(vocab)) if forms else ids, offsets, verse_told)
     train = dict(params["train"])
     seed = train.pop("seed")  # initialisation, shuffling, dropout: the data stages keep the global seed
     summary = train_variant(

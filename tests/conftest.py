@@ -105,7 +105,7 @@ def tiny_models(fixture_corpus, raw_dir, tmp_path_factory):
     metas = by_id(load_json_folder(raw_dir / "tang"))
     train_metas = [[metas[i] for i, _ in splits[f].train] for f in FORMS]
     plans = [[keyword_ids(keywords.of_poem(t), poet_vocab) for _, t in splits[f].train] for f in FORMS]
-    told = {"min_poems": 2, "title_chars": 4, "title_words": 60, "blank": 0.25, "keywords": True, "keyword_blank": 0.5}
+    told = {"min_poems": 2, "title_chars": 4, "title_words": 60, "blank": 0.25, "keywords": True}
     conditions = build_conditions(ConditionConfig(**told), [m for part in train_metas for m in part], poet_vocab)
     cfg = ModelConfig("torch", 1, 32, 0.1, corpus="forms", embedding="finetune", dictionary="poet", output="adaptive", shortlist=100,
                       aligned=True, condition=told)

@@ -28,6 +28,7 @@ OVERRIDES = {
     "sample": {"per_start": 2, "starts": "山月日风人", "acrostic": "山水风云日月春秋", "best_of": 3,
                "prompts": [{"title": "春望", "poet": "李白"}, {"title": "秋 月", "poet": "王维"}], "per_prompt": 2},
     "told": {"poets": ["李白", "刘长卿", "王维"], "per_poet": 2, "titles": 12},
+    "keywords": {"size": 300, "min_count": 2, "word_pmi": 1.0, "plan_floor": 2},
 }
 
 
@@ -180,9 +181,18 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
     # the poet is told titles and poets: scored told each way, written for the prompts, judged by the told study
     told = poet_eval["told"]
     assert set(told) == {"五绝", "七绝", "五律", "七律", "五律 normal", "五律 large", "pooled"}
-    assert all(set(ways) == {"nothing", "poet", "title", "both"} and min(ways.values()) > 1 for ways in told.values())
+    assert all(set(ways) == {"nothing", "poet", "title", "both", "plan", "all"} and min(ways.values()) > 1 for ways in told.values())
     assert told["五律"]["nothing"] == pytest.approx(poet_eval["forms"]["五律"]["dev_ppl"], rel=1e-3)
-    assert told["五律"]["both"] != told["五律"]["nothing"]
+    assert told["五律"]["both"] != told["五律"]["nothing"] and told["五律"]["plan"] != told["五律"]["nothing"]
+    # a keyword a line, learned from the poet's training text; the poet writes the prompts again to plans from them
+    assert "keywords" in ran
+    keywords = json.loads((repo / "metrics/keywords.json").read_text())
+    assert 0 < keywords["two_character"] < keywords["size"] <= 300 and keywords["lines_with_a_keyword"]["五律 dev"] > 0.5
+    assert set(keywords["planner"]) == {"五绝", "七绝", "五律", "七律"}
+    assert (repo / "metrics/keywords.md").read_text(encoding="utf-8").count("\n| ") >= 20
+    for name, form in poet_samples["by_form"].items():
+        planned = form["by_mode"]["planned"]["best_of_3"]
+        assert planned["poems"] == 4 and planned["meter_valid"] == 1.0 and 0 <= planned["keywords_kept"] <= 1, name
     assert "told" not in json.loads((repo / "metrics/eval/single.json").read_text())
     for name, form in poet_samples["by_form"].items():
         prompted = form["by_mode"]["prompted"]["best_of_3"]
@@ -196,9 +206,11 @@ def test_models_are_trained_evaluated_sampled_and_reported(repo):
     assert 0 <= voice["ceiling"]["mean_recall"] <= 1 and set(voice["written_as"]) == set(voice["poets"])
     assert all(0 <= x <= 1 for x in list(voice["copied_lines_own"].values()) + list(voice["copied_lines_all"].values()))
     assert subject["titles"] == 12 and 0 <= subject["with_title"] <= 1 and 0 <= subject["without_title"] <= 1
+    assert 0 <= subject["with_title_and_plan"] <= 1 and set(subject["as_a_whole"]) == {"with_title", "without_title", "with_title_and_plan"}
     report = (repo / "metrics/report.md").read_text(encoding="utf-8")
     assert all(f"| {v} |" in report for v in VARIANTS)
     assert "## 古体 or 近体" in report and "| 五言絕句 |" in report and "## 对仗, graded position by position" in report
+    assert "### Told a plan" in report
     assert (repo / "plots/perplexity.png").stat().st_size > 10_000 and (repo / "plots/variants.png").exists()
     shown = run(["dvc", "metrics", "show", "--json"], repo)
     assert "dev_ppl_chars" in shown and "meter_valid" in shown

@@ -83,7 +83,6 @@ CONDITION = {
     "title_words": integer(0),
     "blank": number(0, 1),
     "keywords": flag(optional=True),
-    "keyword_blank": number(0, 1, optional=True),
 }
 
 MODEL = {
@@ -103,7 +102,7 @@ MODEL = {
     "patience": integer(0, nullable=True),
     "epochs": integer(1, nullable=True),
     "aligned": flag(),
-    "condition": Rule("null or a mapping of min_poems, title_chars, title_words, blank, keywords and keyword_blank",
+    "condition": Rule("null or a mapping of min_poems, title_chars, title_words, blank and keywords",
                       lambda v: v is None or isinstance(v, dict)),
 }
 

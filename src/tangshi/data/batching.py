@@ -52,35 +52,21 @@ def fixed_pieces(*arrays: np.ndarray, conditions: list[np.ndarray] | None = None
     return Pieces(ids, starts, lengths, lengths, None if conditions is None else np.concatenate(conditions))
 
 
-def cut_pieces(ids: np.ndarray, offsets: np.ndarray, conditions: np.ndarray | None = None, told=None) -> Pieces:
+def cut_pieces(ids: np.ndarray, offsets: np.ndarray, conditions: np.ndarray | None = None) -> Pieces:
     """Poems of any length (the stream and N+1 offsets of encode_verse) as pieces of at most MAX_TOKENS; each piece
-    is told what its poem is told (`conditions`, one row a poem), or `told(poem, first_line)`'s row, where
-    first_line is the poem's line the piece's first line is (a piece cut mid-poem is told its own lines' plan)."""
-    starts, lengths, poems, firsts = [], [], [], []
+    is told what its poem is told (`conditions`, one row a poem)."""
+    starts, lengths, poems = [], [], []
     for poem, (begin, end) in enumerate(zip(offsets[:-1].tolist(), offsets[1:].tolist())):
-        head = begin
         while end - begin > MAX_TOKENS:
             starts.append(begin)
             lengths.append(STEP + 1)
             poems.append(poem)
-            firsts.append(begin - head)
             begin += STEP
         starts.append(begin)
         lengths.append(end - begin)
         poems.append(poem)
-        firsts.append(begin - head)
-    if told is not None:  # tokens into the poem -> lines: a line is its characters and its mark
-        rows = []
-        for poem, into in zip(poems, firsts):
-            period = 1
-            if into:
-                head = int(offsets[poem])
-                period = int(np.flatnonzero(np.isin(ids[head + 1 : head + 1 + MAX_TOKENS], MARKS))[0]) + 1
-            rows.append(told(poem, into // period))
-        told_rows = np.array(rows, dtype=np.int64)
-    else:
-        told_rows = None if conditions is None else conditions[np.array(poems, dtype=np.int64)]
-    return Pieces(ids, np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), None, told_rows)
+    told = None if conditions is None else conditions[np.array(poems, dtype=np.int64)]
+    return Pieces(ids, np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), None, told)
 
 
 def bucket_widths(lengths: np.ndarray) -> np.ndarray:

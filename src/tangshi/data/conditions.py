@@ -16,9 +16,8 @@ is learned apart from how its characters are written.
 
 A poet told a plan (`keywords`) also reads one keyword a line (data/keywords.py):
 the row goes on with LINE_SLOTS pairs of character ids, the keyword of each line
-of the piece it tells (a single character's second id NO_KEYWORD, a line told
-nothing both). A line's keyword is read through the characters' own embedding
-(models/lstm.py), since it asks for those very characters in the line.
+(a single character's second id NO_KEYWORD, a line told nothing both), which
+its plan head reads (models/plan_head.py).
 """
 
 import difflib
@@ -52,8 +51,7 @@ class ConditionConfig:
     title_chars: int = 8  # at most this many of a title's characters are read
     title_words: int = 300  # the commonest title characters read (0: every character in the dictionary)
     blank: float = 0.25  # share of training poems told no poet; as many again, drawn apart, told no title
-    keywords: bool = False  # told each line's keyword (a plan)
-    keyword_blank: float = 0.5  # share of training lines told no keyword, each drawn apart
+    keywords: bool = False  # told each line's keyword (a plan; models/plan_head.py)
 
     def __post_init__(self):
         for name in ("min_poems", "title_chars", "title_words"):
@@ -65,10 +63,6 @@ class ConditionConfig:
             raise TangshiError(f"condition.blank is a share of poems: 0 <= blank < 1, not {self.blank!r}")
         if not isinstance(self.keywords, bool):
             raise TangshiError(f"condition.keywords must be true or false, not {self.keywords!r}")
-        if isinstance(self.keyword_blank, bool) or not isinstance(self.keyword_blank, (int, float)) \
-                or not 0 <= self.keyword_blank < 1:
-            raise TangshiError(f"condition.keyword_blank is a share of lines: 0 <= keyword_blank < 1, "
-                               f"not {self.keyword_blank!r}")
 
 
 @dataclass

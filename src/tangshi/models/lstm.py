@@ -7,8 +7,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.batching import PAD
+from ..data.batching import MARKS, PAD
 from ..data.conditions import ANY_POET, KEYWORD_CHARS, NO_KEYWORD, NO_TITLE, POET_DIM
+from .plan_head import PlanHead, boost_scores, planned_nll
 from ..errors import TangshiError
 from ..params import choose
 from .cell import HandLSTM, layer_weights
@@ -17,7 +18,6 @@ IMPLS = ("numpy", "autograd", "torch")
 EMBEDDINGS = ("finetune", "frozen", "none")
 OUTPUTS = ("full", "adaptive")
 ADAPTIVE_DIV = 4.0  # the tail cluster's vectors are hidden/4 wide
-PUNCTUATION = (2, 3)  # the ids of `，` and `。` in every dictionary (data/vocab.py: SPECIALS come first)
 NO_ALIGNED = -1  # the aligned id of a position that has none
 CONDITION_INIT = 0.1  # the poet's and title words' vectors start at about the character vectors' scale (0.16 an entry)
 
@@ -42,7 +42,7 @@ def aligned_inputs(ids: torch.Tensor) -> torch.Tensor:
     sequence has one length: the verse corpus keeps poems wholly of 5 or 7.
     """
     T = ids.shape[0]
-    punct = (ids == PUNCTUATION[0]) | (ids == PUNCTUATION[1])
+    punct = (ids == MARKS[0]) | (ids == MARKS[1])
     punct[0] = False
     found = punct.any(0)
     chars = punct.int().argmax(0) - 1  # (B,) characters a line
@@ -52,14 +52,6 @@ def aligned_inputs(ids: torch.Tensor) -> torch.Tensor:
     source = ids.gather(0, (i - chars).clamp(0, T - 1).expand(T, -1))
     return torch.where(keep, source, NO_ALIGNED)
 
-
-def line_numbers(ids: torch.Tensor) -> torch.Tensor:
-    """(T, B) input ids -> (T, B) the line (0-based) of the token each input predicts: the marks read so far,
-    input 0 (the start token, or the `。` a verse piece starts with) not counted. The mark ending a line belongs
-    to it; `$` after the last line is line `lines`. The rule write_step applies one step at a time."""
-    punct = (ids == PUNCTUATION[0]) | (ids == PUNCTUATION[1])
-    punct[0] = False
-    return punct.long().cumsum(0)
 
 
 @dataclass
@@ -72,9 +64,7 @@ class WritingState:
     aligned_table: torch.Tensor | None = None
     condition: torch.Tensor | None = None  # (B, E): what each poem is told, added to every input
     condition_gates: torch.Tensor | None = None  # (B, 4H): the same through the first layer's input weights
-    keywords: torch.Tensor | None = None  # (B, slots + 1, E): each line's keyword vector, zeros past the last
-    keyword_gates: torch.Tensor | None = None  # (B, slots + 1, 4H): the same through the first layer's input weights
-    line: torch.Tensor | None = None  # (B,) the line each poem is writing (line_numbers, step by step)
+    plan: dict | None = None  # a poet told a plan: its keyword table, line, place and written flags (plan_head.py)
 
 
 class PoetLSTM(nn.Module):
@@ -107,11 +97,9 @@ class PoetLSTM(nn.Module):
     leaves every position and the aligned input as they are.
 
     With `keyword_slots`, the rows also tell each line's keyword (a plan: data/
-    keywords.py): every input whose target lies in line i (line_numbers) carries
-    the mean embedding of line i's keyword characters through a learned map that
-    starts at zero — the characters' own embedding, since the keyword asks for
-    them in the line. In training each line loses its keyword with probability
-    `keyword_blank`, drawn apart, so that it writes lines told nothing.
+    keywords.py), which the plan head (plan_head.py) reads: it boosts the
+    keyword's characters while the line is written, trained on the model's own
+    predictions held fixed, so that told nothing the poet is the plain poet.
     """
 
     def __init__(
@@ -134,7 +122,6 @@ class PoetLSTM(nn.Module):
         title_words: int = 0,
         blank: float = 0.0,
         keyword_slots: int = 0,
-        keyword_blank: float = 0.0,
     ):
         super().__init__()
         choose("embedding mode", embedding, EMBEDDINGS)
@@ -159,8 +146,7 @@ class PoetLSTM(nn.Module):
             self.poet_embed = nn.Embedding(poets + 1, POET_DIM)
             self.title_embed = nn.Embedding(max(title_words, 1), POET_DIM)
             self.condition = nn.Linear(2 * POET_DIM, embed_dim)
-        self.keyword_slots, self.keyword_blank = keyword_slots, keyword_blank
-        self.keyword = nn.Linear(embed_dim, embed_dim) if keyword_slots else None
+        self.keyword_slots = keyword_slots
         between = dropout if layers > 1 else 0.0
         if impl == "torch":
             self.lstm = nn.LSTM(embed_dim, hidden, layers, dropout=between)
@@ -176,6 +162,7 @@ class PoetLSTM(nn.Module):
             self.out_bias = nn.Parameter(torch.zeros(vocab_size))
         else:
             self.out = nn.Linear(hidden, vocab_size)
+        self.plan = PlanHead(hidden, embed_dim, keyword_slots) if keyword_slots else None
         self.reset_weights(forget_bias)
 
     @torch.no_grad()
@@ -196,9 +183,6 @@ class PoetLSTM(nn.Module):
             self.title_embed.weight.normal_(0.0, CONDITION_INIT)
             self.condition.weight.zero_()
             self.condition.bias.zero_()
-        if self.keyword is not None:
-            self.keyword.weight.zero_()
-            self.keyword.bias.zero_()
         if self.proj is not None:
             self.proj.weight.normal_(0.0, math.sqrt(2.0 / H))
         if self.adaptive is not None:
@@ -217,6 +201,24 @@ class PoetLSTM(nn.Module):
         if self.tie:
             return nn.functional.linear(y if self.proj is None else self.proj(y), self.embed.weight[: self.vocab_size], self.out_bias)
         return self.out(y)
+
+    def log_probs_of(self, y: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
+        """(N, H) states, (N, K) tokens -> (N, K) their log-probabilities. The adaptive layer scores its head once
+        and its tail only for the rows that ask for a tail token, never the whole (N, V) table."""
+        if self.adaptive is None:
+            return torch.log_softmax(self.head(y).float(), -1).gather(-1, chars)
+        adaptive, cutoff = self.adaptive, self.adaptive.shortlist_size
+        head = adaptive.head(y).float()  # (N, shortlist + 1): the shortlist and the tail cluster
+        head = head - head.logsumexp(-1, keepdim=True)
+        out = head.gather(-1, chars.clamp(max=cutoff))  # a tail token takes its cluster's log-probability …
+        tail = chars >= cutoff
+        rows = tail.any(-1)
+        if rows.any():  # … plus its own within the tail
+            inner = adaptive.tail[0](y[rows]).float()
+            inner = inner - inner.logsumexp(-1, keepdim=True)
+            within = inner.gather(-1, (chars[rows] - cutoff).clamp(min=0))
+            out[rows] = out[rows] + torch.where(tail[rows], within, 0.0)
+        return out
 
     def nll(self, y: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Negative log-likelihood (T, B) of the targets (T, B); 0 where a target is PAD. The adaptive
@@ -238,12 +240,34 @@ class PoetLSTM(nn.Module):
             x = x + self.aligned_embedding(aligned_inputs(ids))
         if self.condition is not None:
             x = x + self.condition_vector(condition, ids.shape[1])[None]
-        if self.keyword is not None and condition is not None:
-            table = self.keyword_vectors(condition)  # (B, slots + 1, E)
-            line = line_numbers(ids).clamp(max=self.keyword_slots).T  # (B, T)
-            x = x + table.gather(1, line[..., None].expand(-1, -1, table.shape[-1])).transpose(0, 1)
         y, state = self.lstm(self.drop(x), state)
-        return (self.head(y) if targets is None else self.nll(y, targets)), state
+        planned = self.plan is not None and condition is not None
+        if targets is None:
+            return (self.planned_scores(ids, y, condition) if planned else self.head(y)), state
+        nll = self.nll(y, targets)
+        return (self.planned_nll(ids, y, targets, nll, condition) if planned else nll), state
+
+    def planned_scores(self, ids: torch.Tensor, y: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        """(T, B, V) log-probabilities with each line's keyword boosted (plan_head.py)."""
+        chars, column, written = self.plan.sequence(ids, condition)
+        return boost_scores(self.head(y), chars, self.plan.boosts(y, chars, self.embed, column, written))
+
+    def planned_nll(self, ids: torch.Tensor, y: torch.Tensor, targets: torch.Tensor, nll: torch.Tensor,
+                    condition: torch.Tensor) -> torch.Tensor:
+        """(T, B) the NLL with each line's keyword boosted where a line is told one: its value the boosted
+        distribution's, its gradient the model's own NLL's (the language model learns as if told nothing) and the
+        boosted NLL's through the plan head alone."""
+        chars, column, written = self.plan.sequence(ids, condition)
+        told = (chars != NO_KEYWORD).any(-1) & (targets != PAD)
+        if not told.any():
+            return nll
+        chars, h = chars[told], y[told]
+        boosts = self.plan.boosts(h, chars, self.embed, column[told], written[told])
+        with torch.no_grad():  # the keyword characters' probabilities under the model, held fixed
+            lp = self.log_probs_of(h, chars.clamp(min=0))
+        own = nll[told].detach()
+        change = planned_nll(own, targets[told], lp, chars, boosts.float()) - own
+        return nll + torch.zeros_like(nll).masked_scatter(told, change.to(nll.dtype))
 
     def aligned_embedding(self, aligned: torch.Tensor) -> torch.Tensor:
         """(...) aligned ids, NO_ALIGNED for none -> (..., E) what they add to the input (zeros for none)."""
@@ -265,20 +289,6 @@ class PoetLSTM(nn.Module):
         pooled = (self.title_embed(title.clamp(min=0)) * has).sum(1) / has.sum(1).clamp(min=1)
         return self.condition(torch.cat([self.poet_embed(poet), pooled], -1))
 
-    def keyword_vectors(self, condition: torch.Tensor) -> torch.Tensor:
-        """(B, width) encoded rows -> (B, slots + 1, E) what each line's keyword adds to its inputs: zeros for a
-        line told none and for the row past the last slot; in training each line loses its keyword with
-        probability `keyword_blank`."""
-        ids = condition[:, condition.shape[1] - KEYWORD_CHARS * self.keyword_slots :]
-        ids = ids.reshape(len(condition), self.keyword_slots, KEYWORD_CHARS)
-        has = ids != NO_KEYWORD  # (B, S, 2)
-        if self.training and self.keyword_blank > 0:
-            has = has & (torch.rand(has.shape[:2], device=ids.device) >= self.keyword_blank)[..., None]
-        chars = self.embed(ids.clamp(min=0)) * has[..., None]
-        mean = chars.sum(2) / has.sum(2, keepdim=True).clamp(min=1)
-        vectors = self.keyword(mean) * has.any(2, keepdim=True)  # a line told nothing adds nothing (not the bias)
-        return torch.cat([vectors, vectors.new_zeros(len(condition), 1, vectors.shape[-1])], 1)
-
     @torch.no_grad()
     def writing_state(self, batch: int, steps: int, condition: torch.Tensor | None = None) -> WritingState:
         """Zero state for writing `batch` poems of up to `steps` tokens, one token at a time (eval mode).
@@ -295,15 +305,13 @@ class PoetLSTM(nn.Module):
             table = torch.addmm(b_ih + b_hh, self.embed.weight, w_ih.t())
             if self.align is not None:
                 aligned_table = self.align(self.embed.weight[: self.vocab_size]) @ w_ih.t()
-        told = gates = keywords = keyword_gates = line = None
+        told = gates = plan = None
         if self.condition is not None:
             told = self.condition_vector(condition, batch)
             gates = told @ layer_weights(self.lstm, 0)[0].t()
-        if self.keyword is not None and condition is not None:
-            keywords = self.keyword_vectors(condition)
-            keyword_gates = keywords @ layer_weights(self.lstm, 0)[0].t()
-            line = torch.zeros(batch, dtype=torch.long, device=keywords.device)
-        return WritingState(zeros, list(zeros), table, aligned_table, told, gates, keywords, keyword_gates, line)
+        if self.plan is not None and condition is not None:
+            plan = self.plan.start(condition)
+        return WritingState(zeros, list(zeros), table, aligned_table, told, gates, plan)
 
     @torch.no_grad()
     def write_step(
@@ -316,11 +324,6 @@ class PoetLSTM(nn.Module):
         """
         if self.align is None or aligned is None:
             aligned = None
-        line = None
-        if state.keywords is not None:  # a mark read ends a line: what follows is the next line's (line_numbers)
-            state = replace(state, line=state.line + ((ids == PUNCTUATION[0]) | (ids == PUNCTUATION[1])).long())
-            line = state.line.clamp(max=self.keyword_slots)
-            rows = torch.arange(len(ids), device=ids.device)
         hs, cs = [], []
         for layer, (h, c) in enumerate(zip(state.h, state.c)):
             w_ih, w_hh, b_ih, b_hh = layer_weights(self.lstm, layer)
@@ -331,8 +334,6 @@ class PoetLSTM(nn.Module):
                     gates = gates + state.aligned_table[aligned.clamp(min=0)] * has
                 if state.condition_gates is not None:
                     gates = gates + state.condition_gates
-                if line is not None:
-                    gates = gates + state.keyword_gates[rows, line]
             else:
                 if layer == 0:
                     x = self.embed(ids)
@@ -340,8 +341,6 @@ class PoetLSTM(nn.Module):
                         x = x + self.aligned_embedding(aligned)
                     if state.condition is not None:
                         x = x + state.condition
-                    if line is not None:
-                        x = x + state.keywords[rows, line]
                 gates = torch.addmm(b_ih + b_hh, x, w_ih.t())
             gates = gates.addmm_(h, w_hh.t())
             i, f, g, o = gates.chunk(4, 1)
@@ -349,4 +348,9 @@ class PoetLSTM(nn.Module):
             x = torch.sigmoid(o) * torch.tanh(c)
             hs.append(x)
             cs.append(c)
-        return self.head(x), replace(state, h=hs, c=cs)
+        scores = self.head(x)
+        plan = state.plan
+        if plan is not None:  # the keyword of the line this step writes, boosted
+            plan, chars = self.plan.step(ids, plan)
+            scores = boost_scores(scores, chars, self.plan.boosts(x, chars, self.embed, plan["column"], plan["written"]))
+        return scores, replace(state, h=hs, c=cs, plan=plan)

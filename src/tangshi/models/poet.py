@@ -70,8 +70,8 @@ class ModelConfig:
             raise TangshiError("the NumPy LSTM is the report's: it reads the plain input (aligned: false)")
         if self.condition is not None:
             if not isinstance(self.condition, dict):
-                raise TangshiError(f"condition must be a mapping (min_poems, title_chars, title_words, blank, keywords, "
-                                   f"keyword_blank) or null, "
+                raise TangshiError(f"condition must be a mapping (min_poems, title_chars, title_words, blank, keywords) "
+                                   f"or null, "
                                    f"not {self.condition!r}")
             if self.impl == "numpy":
                 raise TangshiError("the NumPy LSTM is the report's: it is told nothing (condition: null)")
@@ -79,7 +79,7 @@ class ModelConfig:
                 ConditionConfig(**self.condition)
             except TypeError as err:
                 raise TangshiError(f"bad condition {self.condition!r} ({err}): give min_poems, title_chars, title_words, blank, "
-                                   "keywords, keyword_blank")
+                                   "keywords")
         if self.epochs is not None and (not isinstance(self.epochs, int) or isinstance(self.epochs, bool) or self.epochs < 1):
             raise TangshiError(f"epochs (this model's Tang epochs at most) must be a whole number >= 1 or null, not {self.epochs!r}")
         if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 0):
@@ -261,7 +261,6 @@ def build_poet(
         0 if conditions is None else len(conditions.words),
         0.0 if model.condition is None else ConditionConfig(**model.condition).blank,
         0 if conditions is None else conditions.keyword_slots,
-        0.0 if model.condition is None else ConditionConfig(**model.condition).keyword_blank,
     )
     poet = TorchPoet(net, device or torch.device("cpu"), conditions)
     poet.forms = FORMS if model.corpus == "forms" else (WULV,)  # the forms it writes

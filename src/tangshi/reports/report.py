@@ -225,8 +225,8 @@ def judge_section(variants: dict, root: Path = Path(".")) -> str:
 
 
 def told_section(variants: dict, root: Path = Path(".")) -> str:
-    """A poet told titles and poets: dev PP told nothing, the poet, the title, both (own dictionary), and the
-    voice and subject study (metrics/told.json)."""
+    """A poet told titles and poets: dev PP told nothing, the poet, the title, both (and its plan, for a poet told
+    one; own dictionary), and the voice and subject study (metrics/told.json)."""
     rows = []
     for name in variants:
         for split, ways in read_json(root / "metrics" / "eval" / f"{name}.json").get("told", {}).items():
@@ -253,4 +253,12 @@ def told_section(variants: dict, root: Path = Path(".")) -> str:
                  f"{s['ceiling']:.3f}; the poet's poems written for {s['titles']} of those titles {s['with_title']:.3f} "
                  f"({s['share_of_ceiling']:.0%} of real), the same titles' poems told no title {s['without_title']:.3f}; "
                  f"chance {s['chance']:.3f}.\n")
+        if "with_title_and_plan" in s:  # a poet told a plan: the same titles again, each with a plan from it
+            whole = pd.DataFrame([{"form": form, **{f"{way}: {k}": s["as_a_whole"][way][form][k] for way in s["as_a_whole"]
+                                                    for k in ("specificity", "cohesion_above_real_median")},
+                                   "keywords kept": s["keywords_kept"][form]} for form in s["keywords_kept"]])
+            text += (f"\n### Told a plan\n\nThe same titles written again, each told the title and a plan of one keyword a "
+                     f"line from it (writing/plan.py): subject {s['with_title_and_plan']:.3f} "
+                     f"({s['planned_share_of_ceiling']:.0%} of real). Each way's poems as wholes, per form, and the share "
+                     "of planned lines that hold their keyword:\n\n" + to_markdown(whole) + "\n")
     return text

@@ -37,7 +37,8 @@ from .trainer import TrainConfig, build_trainer, embedding_mode
 RESUMABLE_ACROSS = ("epochs", "patience", "device", "compile")
 # A checkpoint made by other training code is not resumed either.
 TRAINING_CODE = (
-    "training/loop.py", "training/trainer.py", "models/poet.py", "models/lstm.py", "models/cell.py", "models/numpy_lstm.py", "training/optim.py",
+    "training/loop.py", "training/trainer.py", "models/poet.py", "models/lstm.py", "models/plan_head.py", "models/cell.py",
+    "models/numpy_lstm.py", "training/optim.py",
     "training/perplexity.py", "training/distributed.py", "data/batching.py", "data/conditions.py", "forms.py",
 )
 PACKAGE = Path(__file__).resolve().parents[1]

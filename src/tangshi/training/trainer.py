@@ -67,7 +67,9 @@ class TorchTrainer:
         self.trained = model  # what a step runs: the network, maybe wrapped by DDP, maybe compiled
         if distributed:  # average gradients across the processes of a torchrun launch
             ids = [poet.device.index] if poet.device.type == "cuda" else None
-            self.trained = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+            # a plan head learns from Tang batches alone (the verse is told no plan): in a verse step it has no gradient
+            self.trained = torch.nn.parallel.DistributedDataParallel(
+                model, device_ids=ids, find_unused_parameters=getattr(model, "plan", None) is not None)
         if train.compile:  # only the training forward: scoring and writing see other shapes and run eagerly
             self.trained = torch.compile(self.trained)
         self.optimizer = torch_optimizer(train.optimizer, [p for p in model.parameters() if p.requires_grad], train.lr)

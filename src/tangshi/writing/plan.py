@@ -10,8 +10,11 @@ with everything the plan holds so far (the title's keywords, the start character
 ones), drawn with weights exp(score / temperature) from a generator seeded with `seed`: the same request and
 seed give the same plan. Told nothing at all, the first line draws among the `top` best-ranked keywords.
 
-Only keywords in at least `floor` poems are planned (a user may give any): by PMI alone the rarest keywords
-win (霞 plans 洞府 神仙), while a real poem's lines turn on common things; the floor keeps the plan among them.
+By PMI alone the rarest keywords win (霞 plans 洞府 神仙) while a real poem's lines turn on common things, and by
+the conditional probability every title plans 日 人 山 风: the score is the PMI plus `prior` times log p(keyword),
+and only keywords in at least `floor` poems are planned (a user may give any). A title's occasion words (题, 和,
+赠 …) are not read: 题 would fill a poem with 题诗 笔 翰. A planned keyword shares no character with the plan's
+others: one thing a line, not 杨花 then 杨.
 """
 
 from dataclasses import dataclass
@@ -54,8 +57,7 @@ class Planner:
         return np.log((counts + 1) / (expected + 1)).mean(axis=0)
 
     def context_of(self, text: str | None) -> list[int]:
-        """The dictionary entries a title (or any text) holds, but the characters titles name their occasion by
-        (题 壁, 和 韵, 赠 …: planned from, 题 fills a poem with 题诗 笔 翰)."""
+        """The dictionary entries a title (or any text) holds, but those with an occasion word."""
         rank = self.keywords.rank
         return sorted({rank[w] for w in line_candidates(text or "", rank) if w in rank and not set(w) & OCCASION})
 
@@ -81,7 +83,7 @@ class Planner:
                 else:  # told nothing: the best-ranked keywords, the best most often
                     score = -np.log1p(np.arange(len(self.keywords), dtype=float))
                 score[list(set(context) | {rank[w] for w in plan})] = -np.inf
-                score[self.sharing("".join(w for w in plan + given if w))] = -np.inf  # one thing a line: not 杨花, 杨
+                score[self.sharing("".join(w for w in plan + given if w))] = -np.inf
                 score[self.df < self.floor] = -np.inf
                 best = np.argsort(-score, kind="stable")[:top]
                 weights = np.exp((score[best] - score[best[0]]) / temperature)
@@ -115,9 +117,9 @@ class Planner:
         except (OSError, ValueError) as err:
             raise TangshiError(f"corrupt keyword planner {path} ({err}): run `dvc repro -f keywords`")
         k = len(keywords)
-        together = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(k, k))
-        if together.shape[0] != len(z["df"]):
+        if len(z["df"]) != k:
             raise TangshiError(f"the keyword planner {path} is of another dictionary: run `dvc repro keywords`")
+        together = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(k, k))
         return cls(keywords, together, z["df"], int(z["poems"]), int(z["floor"]), float(z["prior"]))
 
 
