@@ -1,5 +1,6 @@
-"""How often the poet writes a user's keywords: each form's first 40 dev poems' own line keywords given as the plan
-(as a user would give them: words and characters), meter, best of 4, params.yaml's decoding (about 2 minutes).
+"""How often the poet writes a user's keywords (about 2 minutes on 2 cores): each form's first 40 dev poems' own
+line keywords given as the plan (as a user would give them: words and characters), meter, best of 4, params.yaml's
+decoding.
 
     python scripts/keywords_kept.py      # from the repo root, after `dvc repro`
 
