@@ -153,11 +153,14 @@ def test_line_roles_of_a_wulv_and_a_wujue():
 
 
 def test_a_trained_aligned_poet_scores_as_it_writes(tiny_models):
-    """token_nll (training's forward) and the decoder's chosen NLL agree on a written 七律 with the aligned input."""
+    """token_nll (training's forward) and the decoder's chosen NLL agree on a written 七律 with the aligned input,
+    also where the repeat penalty and the unigram discount steer the sampling (the NLL stays the model's own)."""
     poet, vocab = tiny_models["poets"]["poet"], tiny_models["poet_vocab"]
     form = BY_NAME["七律"]
-    written = write_poems(poet, vocab, [Request()], mode="form", form=form, seed=5)[0]
-    ids = np.array([[poet.start_id(form)] + vocab.encode(written.poem)[1:]])
-    nll = poet.token_nll(ids)[0]
-    chars = [k for k in range(form.tokens) if k % (form.chars + 1) < form.chars]
-    assert nll[chars].sum() == pytest.approx(written.chosen_nll, rel=1e-4)
+    unigram = np.log(np.random.default_rng(0).dirichlet(np.ones(len(vocab))))
+    for steering in ({}, {"repeat_penalty": 2.0, "discount": 0.5, "unigram": unigram}):
+        written = write_poems(poet, vocab, [Request()], mode="form", form=form, seed=5, **steering)[0]
+        ids = np.array([[poet.start_id(form)] + vocab.encode(written.poem)[1:]])
+        nll = poet.token_nll(ids)[0]
+        chars = [k for k in range(form.tokens) if k % (form.chars + 1) < form.chars]
+        assert nll[chars].sum() == pytest.approx(written.chosen_nll, rel=1e-4)

@@ -444,6 +444,8 @@ def write_poems(
             sampled, log_z = draw(sampling, allowed, temperature, top_k, top_p, gen)  # log_z: for the NLL of what is chosen
             if guided:  # the NLL is the unguided poet's: its logits are already normalised
                 log_z = torch.zeros_like(log_z)
+            elif sampling is not logits:  # the sampling terms are not the model's: normalise its own scores
+                log_z = torch.logsumexp(logits, -1)
             forced = forced_ids[:, k] >= 0
             nxt = torch.where(forced, forced_ids[:, k], sampled)
             counts = ~forced & char_ids[nxt]
