@@ -5,30 +5,59 @@ decoding.
     python scripts/keywords_kept.py      # from the repo root, after `dvc repro`
 
 Printed per form: the share of lines that hold their keyword; for single characters; for two-character words
-as words, and with both characters somewhere in the line.
+as words, and with both characters somewhere in the line; the meter; the mean NLL per chosen character.
 """
 
+import sys
+import time
+
 sys.path.insert(0, "src")
-from tangshi.data.corpus import read_poems, poem_lines
-from tangshi.data.keywords import KEYWORDS, Keywords
-from tangshi.forms import FORMS
-from tangshi.judge.cohesion import WordStats
-from tangshi.judge.meter import ToneLexicon
-from tangshi.models.checkpoint import load_poet
-from tangshi.params import load_params
-from tangshi.writing.decode import Constraints, Request
-from tangshi.writing.rerank import write_best
-params = load_params(); sample = params["sample"]
-poet, _ = load_poet("models/poet", "data/vocab.json", "cpu")
-kw = Keywords.load(KEYWORDS)
-stats = WordStats.load("data/cohesion/stats.npz")
-cons = Constraints(poet.vocab, ToneLexicon.load("data/meter/tones.json"))
-for n, f in enumerate(FORMS):
-    plans = [kw.of_poem(p) for p in read_poems(f"data/corpus/{f.folder}/dev.txt")[:40]]
-    reqs = [Request(keywords=p) for p in plans]
-    w = write_best(poet, poet.vocab, reqs, 4, mode="meter", constraints=cons, temperature=sample["temperature"], top_p=sample["top_p"],
-                   seed=7 + n, form=f, stats=stats, **{k: sample[k] for k in ("repeat_penalty", "discount", "slor", "cohesion")})
-    pairs = [(k, l) for p, x in zip(plans, w) for k, l in zip(p, poem_lines(x.poem)) if k]
-    one = [(k, l) for k, l in pairs if len(k) == 1]; two = [(k, l) for k, l in pairs if len(k) == 2]
-    r = lambda ps: sum(k in l for k, l in ps) / max(len(ps), 1)
-    print(f.name, f"all {r(pairs):.2f} ({len(pairs)})  characters {r(one):.2f} ({len(one)})  words {r(two):.2f} ({len(two)})  word's characters both in the line {sum(all(c in l for c in k) for k, l in two) / max(len(two), 1):.2f}", flush=True)
+from tangshi.data.corpus import poem_lines, read_poems  # noqa: E402
+from tangshi.data.keywords import KEYWORDS, Keywords  # noqa: E402
+from tangshi.forms import FORMS  # noqa: E402
+from tangshi.judge.cohesion import WordStats  # noqa: E402
+from tangshi.judge.meter import ToneLexicon, judge  # noqa: E402
+from tangshi.models.checkpoint import load_poet  # noqa: E402
+from tangshi.params import load_params  # noqa: E402
+from tangshi.writing.decode import Constraints, Request  # noqa: E402
+from tangshi.writing.rerank import write_best  # noqa: E402
+
+POEMS = 40  # a form's first dev poems
+BEST_OF = 4
+
+
+def holds(keyword: str, line: str) -> bool:
+    return keyword in line
+
+
+def share(pairs, holds=holds) -> str:
+    return f"{sum(holds(k, line) for k, line in pairs) / max(len(pairs), 1):.2f} ({len(pairs)})"
+
+
+def main() -> None:
+    began = time.time()
+    sample = load_params()["sample"]
+    poet, _ = load_poet("models/poet", "data/vocab.json", "cpu")
+    keywords = Keywords.load(KEYWORDS)
+    stats = WordStats.load("data/cohesion/stats.npz")
+    lexicon = ToneLexicon.load("data/meter/tones.json")
+    constraints = Constraints(poet.vocab, lexicon)
+    decoding = {k: sample[k] for k in ("temperature", "top_p", "repeat_penalty", "discount", "slor", "cohesion")}
+    for n, form in enumerate(FORMS):
+        plans = [keywords.of_poem(p) for p in read_poems(f"data/corpus/{form.folder}/dev.txt")[:POEMS]]
+        written = write_best(poet, poet.vocab, [Request(keywords=p) for p in plans], BEST_OF, mode="meter",
+                             constraints=constraints, seed=7 + n, form=form, stats=stats, **decoding)
+        pairs = [(k, line) for plan, w in zip(plans, written) for k, line in zip(plan, poem_lines(w.poem)) if k]
+        words = [(k, line) for k, line in pairs if len(k) == 2]
+        meter = sum(judge(w.poem, lexicon, form=form).meter_valid for w in written) / len(written)
+        nll = sum(w.chosen_nll for w in written) / sum(w.chosen for w in written)
+        print(f"{form.name}  all {share(pairs)}"
+              f"  characters {share([p for p in pairs if len(p[0]) == 1])}"
+              f"  words {share(words)}"
+              f"  word's characters both in the line {share(words, lambda k, line: all(c in line for c in k))}"
+              f"  meter {meter:.3f}  NLL/char {nll:.2f}", flush=True)
+    print(f"({time.time() - began:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,10 @@
 """The front door holds: every relative link in README.md and docs/ resolves (file and heading), the README
-stays short with its two commands near the top, and tests/ holds tests while scripts/ holds the measurements."""
+stays short with its two commands near the top, tests/ holds tests while scripts/ holds the measurements, and
+no script or stage reads a name it never binds."""
 
 import ast
+import builtins
+import symtable
 import re
 from pathlib import Path
 
@@ -71,3 +74,23 @@ def test_tests_hold_tests_and_scripts_say_what_they_measure():
         assert doc, f"{script.name} has no docstring"
         first = doc.split("\n")[0]
         assert re.search(r"\d+(\.\d+)? ?(s|min|h)\b|seconds?|minutes?|hours?", first), f"{script.name}: how long?"
+
+
+def unbound_names(source: str, name: str) -> set[str]:
+    """Names a module reads (at its top or as globals of its functions) that it never binds: a NameError waiting
+    for its first run, which nothing else catches in a script no test imports."""
+    top = symtable.symtable(source, name, "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    read: set[str] = set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        read |= {s.get_name() for s in table.get_symbols() if s.is_referenced() and (table is top or s.is_global())}
+        tables += table.get_children()
+    return read - bound - set(dir(builtins)) - {"__file__", "__name__"}
+
+
+def test_scripts_and_stages_read_no_name_they_never_bind():
+    assert unbound_names("import sys\nprint(sys.argv, os.sep)\ndef f():\n    return path\n", "t") == {"os", "path"}
+    for script in sorted((ROOT / "scripts").glob("*.py")) + sorted((ROOT / "stages").glob("*.py")):
+        assert not unbound_names(script.read_text(encoding="utf-8"), script.name), script.name
