@@ -15,7 +15,9 @@ position 1 of 平平仄仄平 asks for 平 at position 3, 孤平拗救; an out-l
 at position 4 asks the same of the next line, 对句相救; 平平平仄仄 may swap
 positions 3 and 4 when position 1 is 平, 平平仄平仄). Positions are those of
 the 五言 core: a 七言 line's first two characters come before it, the second
-fixed to the tone opposite the fourth's.
+fixed to the tone opposite the fourth's. In both modes a poem written to a plan
+keeps each line's keyword (keep_keywords.py), and its tone pattern is one that
+gives the most keywords a place.
 
 A poet told a title or a poet may write with classifier-free guidance (Ho &
 Salimans 2022): each step it also reads the poem told nothing (the same batch,
@@ -50,6 +52,7 @@ from ..judge.meter import (
 )
 from ..models.lstm import NO_ALIGNED, aligned_source
 from ..params import choose
+from .keep_keywords import KeywordKeeper, starts, token_keywords
 
 MODES = ("none", "form", "meter")
 MAX_GUIDANCE = 10.0  # a bound for users: at 10 the difference already outweighs the told reading tenfold
@@ -172,6 +175,8 @@ class Constraints:
         options = [(name, kinds) for name, kinds in patterns.items() if self._admits(kinds, request.forced, form)]
         if not options:  # a given first line that fits no pattern: constrain the rest anyway
             options = list(patterns.items())
+        if request.keywords and any(request.keywords):
+            options = self._placing_keywords(options, request, form)
         name, kinds = options[rng.integers(len(options))]
         req = self._pattern_requirements(kinds, form)
         forced_rhymes = [c for k, c in request.forced.items() if req[k] == RHYME]
@@ -182,6 +187,31 @@ class Constraints:
         weights = self.group_sizes[candidates] / self.group_sizes[candidates].sum()
         group = candidates[rng.choice(len(candidates), p=weights)] + 1
         return req, name, group
+
+    def keyword_fits(self, req: np.ndarray, groups: np.ndarray, chars: np.ndarray, forced: np.ndarray) -> np.ndarray:
+        """(B, steps, 2) whether each keyword character of `chars` (keep_keywords.token_keywords) may stand at its
+        token under the requirements `req` (B, steps) and rhyme groups (B,), whichever way a place decided while
+        writing is resolved, and where no given character stands."""
+        strictest = np.select([np.isin(req, (B_POS3, B_POS3_AFTER_A)), req == C_POS4], [WANT_PING, WANT_ZE], req)
+        table, group_masks = self.table.numpy(), self.group_masks.numpy()
+        ids = chars.clip(min=0)
+        fits = np.where(strictest[..., None] == RHYME, group_masks[groups[:, None, None], ids], table[strictest[..., None], ids])
+        return fits & (chars >= 0) & ((forced[..., None] < 0) | (forced[..., None] == chars))
+
+    def _placing_keywords(self, options: list[tuple[str, str]], request: Request, form: Form) -> list[tuple[str, str]]:
+        """The patterns under which the most lines' keywords have a place to stand (keep_keywords.starts; a
+        rhyme place not counted, the group being drawn after): 孤舟 needs two 平 side by side."""
+        steps = form.tokens + 1
+        chars = token_keywords([request.keywords], self.vocab, form, steps)
+        forced = np.full((1, steps), -1)
+        for k, c in request.forced.items():
+            forced[0, k] = self.vocab.index[c]
+        no_group = np.zeros(1, dtype=np.int64)
+        placed = []
+        for _, kinds in options:
+            fits = self.keyword_fits(self._pattern_requirements(kinds, form)[None], no_group, chars, forced)
+            placed.append(starts(chars, fits)[0, : form.tokens].reshape(form.lines, -1).any(-1).sum())
+        return [option for option, n in zip(options, placed) if n == max(placed)]
 
     def _admits(self, kinds: str, forced: dict[int, str], form: Form = WULV) -> bool:
         """Whether the forced characters fit a pattern: each at its strict position, a whole given line as a line of its type."""
@@ -373,6 +403,7 @@ def write_poems(
         for k, c in r.forced.items():
             forced_ids[b, k] = vocab.index[c]
     plans = [(None, None)] * B
+    keeper = None  # where a plan is given and places are known, each line's keyword is kept (keep_keywords.py)
     if mode != "none":
         req = np.tile(constraints.form_requirements(form), (B, 1))
         groups = np.zeros(B, dtype=np.int64)
@@ -387,6 +418,9 @@ def write_poems(
         table = constraints.table.to(device)
         group_rows = constraints.group_masks.to(device)[torch.as_tensor(groups, device=device)]
         used = torch.zeros(B, len(vocab), dtype=torch.bool, device=device)
+        if any(r.keywords and any(r.keywords) for r in requests):
+            chars = token_keywords([r.keywords for r in requests], vocab, form, steps)
+            keeper = KeywordKeeper(chars, constraints.keyword_fits(req, groups, chars, forced_ids.numpy()), form, device)
     forced_ids = forced_ids.to(device)
     x = torch.full((B,), poet.start_id(form), dtype=torch.long, device=device)  # `*` or the form's token
     guided = guidance > 0 and condition is not None
@@ -434,6 +468,10 @@ def write_poems(
                 if echo is not None:  # the same place of the couplet's first line
                     again[rows, out[:, echo]] = False
                 sampling = sampling - repeat_penalty * again
+            if keeper is not None:  # a word's characters only as the word
+                banned = keeper.banned(k)
+                ban = torch.zeros_like(sampling, dtype=torch.int).scatter_add_(1, banned.clamp(min=0), (banned >= 0).int())
+                sampling = sampling.masked_fill(ban > 0, -torch.inf)
             allowed = writable
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
                 allowed = table[int(req[0, k])]
@@ -448,6 +486,10 @@ def write_poems(
                 log_z = torch.logsumexp(logits, -1)
             forced = forced_ids[:, k] >= 0
             nxt = torch.where(forced, forced_ids[:, k], sampled)
+            if keeper is not None:  # a keyword's deadline (counted in the NLL: the plan's cost)
+                due = keeper.due(k, allowed)
+                nxt = torch.where(~forced & (due >= 0), due, nxt)
+                keeper.wrote(k, nxt)
             counts = ~forced & char_ids[nxt]
             nll = log_z - logits.gather(1, nxt[:, None]).squeeze(1)
             chosen_nll += torch.where(counts, nll.double(), 0.0)
