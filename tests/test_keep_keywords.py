@@ -13,7 +13,7 @@ from tangshi.writing.keep_keywords import KeywordKeeper, starts
 
 WUJUE = BY_NAME["五绝"]
 STEPS = WUJUE.tokens + 1
-A, B, X = 10, 11, 12  # keyword characters, and one that is not
+A, B, X, Y = 10, 11, 12, 13  # keyword characters, and one that is none
 
 
 def keeper(plan: list[tuple[int, int]], fits: np.ndarray | None = None) -> KeywordKeeper:
@@ -60,6 +60,13 @@ def test_a_word_is_written_whole_and_its_characters_not_apart():
     assert run(keeper([(A, B)], nowhere), [X] * 5) == ([X] * 5, [[]] * 5, [NO_KEYWORD] * 5)
 
 
+def test_a_later_lines_keyword_waits_for_its_line():
+    _, banned, _ = run(keeper([(A, NO_KEYWORD), (B, NO_KEYWORD), (A, X)]), [Y] * 12)
+    assert all(set(b) == {B, X} for b in banned[:5])  # line 1 bans lines 2 and 3's, less its own 10
+    assert all(set(b) == {A, X} for b in banned[6:11])  # line 2: line 3's word, whose first is also an earlier line's
+    assert run(keeper([(A, NO_KEYWORD), (A, NO_KEYWORD)]), [Y] * 5)[1] == [[]] * 5  # the same keyword twice: no ban
+
+
 def test_starts_never_join_a_word_across_lines():
     chars = np.full((1, STEPS, 2), NO_KEYWORD)
     chars[0, 0:5], chars[0, 6:11] = (A, B), (A, B)
@@ -80,6 +87,9 @@ def test_the_poet_keeps_every_keyword_in_meter(tiny_models, form):
             assert word in line, (plan, w.poem)
             if len(word) == 2:  # the word's characters first stand as the word
                 assert line.find(word) == min(line.find(c) for c in word if c in line), (word, line)
+        for n, (word, line) in enumerate(zip(plan, poem_lines(w.poem))):  # and first in their own line
+            earlier = "".join(poem_lines(w.poem)[:n])
+            assert not set(word) & set(earlier) - set("".join(plan[:n])), (plan, w.poem)
     plain = write_poems(poet, vocab, [Request(keywords=p) for p in plans], mode="none", seed=3, form=form)
     kept = [word in line for p, w in zip(plans, plain) for word, line in zip(p, poem_lines(w.poem))]
     assert not all(kept)  # written freely, the poet misses some: the keeping is the decoder's
