@@ -26,6 +26,30 @@ def test_writing_queues_every_step_without_waiting(batch):
     assert all(w.tokens.endswith("$") and len(w.poem) == 48 for w in written)
 
 
+def test_keeping_a_plan_never_waits_for_the_gpu():
+    from tangshi.forms import BY_NAME
+    from tangshi.writing.keep_keywords import KeywordKeeper
+
+    form, batch = BY_NAME["五绝"], 4
+    chars = np.full((batch, form.tokens + 1, 2), -1)
+    chars[:, 0:5], chars[:, 6:11] = (10, 11), (12, -1)  # a word, then a character
+    keep = KeywordKeeper(chars, np.ones(chars.shape, bool), form, torch.device("cuda"))
+    allowed = torch.ones(batch, 60, dtype=torch.bool, device="cuda")
+    free = torch.full((batch,), 13, device="cuda")
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for k in range(form.tokens + 1):
+            keep.banned(k)
+            due = keep.due(k, allowed)
+            written = torch.where(due >= 0, due, free)
+            keep.wrote(k, written)
+            if k == 4:
+                last = written
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert (last == 11).all()  # the word at the last places of line 1
+
+
 @pytest.mark.parametrize("impl, layers", [("torch", 1), ("torch", 2), ("autograd", 2)])
 def test_a_training_step_on_the_gpu_matches_the_cpu(impl, layers):
     rng = np.random.default_rng(0)
