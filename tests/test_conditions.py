@@ -5,7 +5,9 @@ import pytest
 import torch
 
 from tangshi.data.batching import cut_pieces, fixed_pieces, gather_conditions
-from tangshi.data.conditions import ANY_POET, LINE_SLOTS, NO_KEYWORD, NO_TITLE, ConditionConfig, Conditions, build_conditions
+from tangshi.data.conditions import (
+    ANY_POET, LINE_SLOTS, NO_KEYWORD, NO_TITLE, ConditionConfig, Conditions, build_conditions, keyword_ids,
+)
 from tangshi.data.titles import Meta
 from tangshi.data.vocab import build_poet_vocab
 from tangshi.errors import TangshiError
@@ -215,3 +217,16 @@ def test_guidance_is_refused_out_of_range_and_changes_nothing_for_a_poem_told_no
     kw = dict(mode="form", seed=2, form=form, constraints=tiny_models["poet_constraints"])
     assert ([w.tokens for w in write_poems(poet, vocab, [Request()] * 3, guidance=3.0, **kw)]
             == [w.tokens for w in write_poems(poet, vocab, [Request()] * 3, **kw)])
+
+
+def test_a_row_blanked_of_everything_scores_as_no_row_bit_for_bit(tiny_models):
+    """evaluate@poet reuses the scores told nothing for the `told: nothing` way: the two must be one reading."""
+    poet, vocab, keywords = tiny_models["poets"]["poet"], tiny_models["poet_vocab"], tiny_models["keywords"]
+    table = poet.conditions
+    poems = [t for _, t in tiny_models["splits"][BY_NAME["五绝"]].dev[:8]]
+    ids = np.array([vocab.encode(p) for p in poems])
+    ids[:, 0] = poet.start_id(BY_NAME["五绝"])
+    rows = np.array([table.encode(table.words[0], table.poets[0], keyword_ids(keywords.of_poem(p), vocab)) for p in poems])
+    told = poet.token_nll(ids, rows)
+    nothing = poet.token_nll(ids, table.blanked(rows, title=True, poet=True, keywords=True))
+    assert np.array_equal(nothing, poet.token_nll(ids)) and not np.array_equal(told, nothing)
