@@ -470,8 +470,8 @@ def write_poems(
                 sampling = sampling - repeat_penalty * again
             if keeper is not None:  # a word's characters only as the word
                 banned = keeper.banned(k)
-                ban = torch.zeros_like(sampling, dtype=torch.int).scatter_add_(1, banned.clamp(min=0), (banned >= 0).int())
-                sampling = sampling.masked_fill(ban > 0, -torch.inf)
+                off = torch.where(banned >= 0, -torch.inf, torch.inf).to(sampling.dtype)  # +inf: leave the entry
+                sampling = sampling.scatter_reduce(1, banned.clamp(min=0), off, reduce="amin")
             allowed = writable
             if mode == "form":  # the same mask for every poem: one row, broadcast (indexed on the host: no sync)
                 allowed = table[int(req[0, k])]
