@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from tangshi.data.vocab import OOV_TOKEN, SPECIALS, build_poet_vocab, build_vocab, dictionary_path, rare_characters
+from tangshi.data.vocab import OOV_TOKEN, SPECIALS, build_poet_vocab, build_vocab, dictionary_path, encode_all, rare_characters
 from tangshi.errors import TangshiError
+from tangshi.forms import WULV, with_start
 from tangshi.models.poet import ModelConfig, all_token_nll, build_poet
-from tangshi.training.perplexity import build_fold, folded_token_nll
+from tangshi.training.perplexity import build_fold, fold_sources, folded_token_nll
 from tangshi.writing.decode import Request, write_poems
 
 TEXT = ["山月山月日，山月日夜风。" * 4, "山山日日海，何何红红夜。" * 4, "鹳蘋，"]
@@ -161,3 +162,19 @@ def test_adaptive_and_full_layers_train_the_same_way():
         assert math.isfinite(loss)
     poet = build_poet(ModelConfig("torch", 1, 16, 0.0, output="adaptive", shortlist=10), emb, 0)
     assert poet.model.adaptive.cutoffs == [10, 40]
+
+
+def test_the_fold_of_each_target_equals_folding_the_whole_table(tiny_models):
+    """The fold sums each target's sources alone; folding every entry of the poet's table gives the same bits."""
+    poet, own, shared, out = tiny_models["poets"]["poet"], tiny_models["poet_vocab"], tiny_models["vocab"], tiny_models["out"]
+    texts = [t for _, t in tiny_models["splits"][WULV].dev][:12]
+    fold = build_fold(own, shared, {"蘋": 3, "藻": 1})
+    assert (fold_sources(fold, len(shared)) >= 0).sum(1).max() > 1  # several of the poet's characters share a token
+    own_ids = with_start(encode_all(own, texts), poet.start_id(WULV))
+    shared_ids = encode_all(shared, texts)
+    probs = poet.log_probs(own_ids).double().exp()  # the whole (N, T, V_own) table, folded onto (N, T, V_shared)
+    kept = np.flatnonzero(fold.index >= 0)
+    table = probs.new_zeros(*probs.shape[:2], len(shared)).index_add_(2, torch.as_tensor(fold.index[kept]), probs[..., kept])
+    table += probs[..., fold.oov : fold.oov + 1] * torch.as_tensor(fold.oov_weights)
+    expected = -table.gather(2, torch.as_tensor(shared_ids[:, 1:])[..., None]).squeeze(2).log().numpy()
+    assert np.array_equal(folded_token_nll(poet, own_ids, shared_ids, fold), expected)  # one batch of 12 poems

@@ -96,22 +96,40 @@ def build_fold(own: Vocab, shared: Vocab, oov_chars: dict[str, int]) -> Fold:
     return Fold(index, own.index.get(OOV_TOKEN, -1), weights / weights.sum())
 
 
+def fold_sources(fold: Fold, shared_size: int) -> np.ndarray:
+    """(V_shared, K) the poet's ids the fold sends to each shared token, ascending, padded with -1."""
+    sources = [[] for _ in range(shared_size)]
+    for own_id, shared_id in enumerate(fold.index):
+        if shared_id >= 0:
+            sources[shared_id].append(own_id)
+    out = np.full((shared_size, max(1, max(map(len, sources)))), -1)
+    for shared_id, ids in enumerate(sources):
+        out[shared_id, : len(ids)] = ids
+    return out
+
+
 def folded_token_nll(poet, own_ids: np.ndarray, shared_ids: np.ndarray, fold: Fold, batch: int = 64,
                      condition: np.ndarray | None = None) -> np.ndarray:
     """(N, T) NLL of each shared token of (N, T+1) `shared_ids` under the poet reading `own_ids` (the same poems
-    in its own dictionary), each poem told its row of `condition` (None: nothing)."""
+    in its own dictionary), each poem told its row of `condition` (None: nothing).
+
+    Only each target's own sources are summed (a few of the poet's ids), never the whole folded table: the same
+    float64 sums in the same order as folding every entry (ascending own id, then `<oov>`'s share)."""
     if own_ids.shape != shared_ids.shape:
         raise TangshiError(f"the poems in the two dictionaries differ in shape ({own_ids.shape} vs {shared_ids.shape})")
-    kept = torch.as_tensor(np.flatnonzero(fold.index >= 0))
-    to_shared = torch.as_tensor(fold.index[fold.index >= 0])
+    sources = torch.as_tensor(fold_sources(fold, len(fold.oov_weights)))
     weights = torch.as_tensor(fold.oov_weights)
     out = []
     for start in range(0, len(own_ids), batch):
         told = {} if condition is None else {"condition": condition[start : start + batch]}
-        probs = poet.log_probs(own_ids[start : start + batch], **told).double().exp().cpu()  # (B, T, V_own)
-        folded = probs.new_zeros(*probs.shape[:2], len(weights)).index_add_(2, to_shared, probs[..., kept])
-        if fold.oov >= 0:
-            folded += probs[..., fold.oov : fold.oov + 1] * weights
+        log_probs = poet.log_probs(own_ids[start : start + batch], **told).cpu()  # (B, T, V_own)
         targets = torch.as_tensor(shared_ids[start : start + batch, 1:], dtype=torch.long)
-        out.append(-folded.gather(2, targets[..., None]).squeeze(2).log().numpy())
+        own = sources[targets]  # (B, T, K)
+        probs = log_probs.gather(2, own.clamp(min=0)).double().exp().masked_fill(own < 0, 0.0)
+        folded = probs[..., 0]
+        for k in range(1, probs.shape[-1]):
+            folded = folded + probs[..., k]
+        if fold.oov >= 0:
+            folded = folded + log_probs[..., fold.oov].double().exp() * weights[targets]
+        out.append(-folded.log().numpy())
     return np.concatenate(out)
