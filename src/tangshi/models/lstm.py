@@ -224,8 +224,9 @@ class PoetLSTM(nn.Module):
         """Negative log-likelihood (T, B) of the targets (T, B); 0 where a target is PAD. The adaptive
         layer scores the targets alone, never the whole dictionary."""
         if self.adaptive is None:
-            scores = self.head(y)
-            return nn.functional.cross_entropy(scores.permute(1, 2, 0), targets.T, ignore_index=PAD, reduction="none").T
+            scores = self.head(y)  # (T, B, V) read as T·B rows: softmax over contiguous rows, not a strided class dim
+            return nn.functional.cross_entropy(scores.flatten(0, 1), targets.flatten(), ignore_index=PAD,
+                                               reduction="none").view(targets.shape)
         flat, keep = targets.reshape(-1), (targets != PAD).reshape(-1)
         out = y.new_zeros(flat.shape)
         out[keep] = -self.adaptive(y.reshape(-1, y.shape[-1])[keep], flat[keep]).output
