@@ -40,7 +40,7 @@ NOT_SUBJECTS = frozenset("一二三四五六七八九十百千首")  # they coun
 POET_DIM = 64  # the width of a poet's own vector (models/lstm.py)
 NO_KEYWORD = -1  # pads a line's keyword ids; a line whose both are NO_KEYWORD is told nothing
 KEYWORD_CHARS = 2  # ids a line's keyword takes: a character or a two-character word
-LINE_SLOTS = 10  # lines a row tells: a training piece holds at most 10 lines (data/batching.py, 5 characters)
+LINE_SLOTS = 10  # lines a row tells: a told poem is a Tang poem of at most 8 lines (the verse is told no plan)
 
 
 @dataclass

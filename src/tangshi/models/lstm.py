@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.batching import MARKS, PAD
+from ..data.batching import PAD
 from ..data.conditions import ANY_POET, KEYWORD_CHARS, NO_KEYWORD, NO_TITLE, POET_DIM
-from .plan_head import PlanHead, boost_scores, planned_nll
+from .plan_head import PlanHead, boost_scores, is_mark, planned_nll
 from ..errors import TangshiError
 from ..params import choose
 from .cell import HandLSTM, layer_weights
@@ -42,7 +42,7 @@ def aligned_inputs(ids: torch.Tensor) -> torch.Tensor:
     sequence has one length: the verse corpus keeps poems wholly of 5 or 7.
     """
     T = ids.shape[0]
-    punct = (ids == MARKS[0]) | (ids == MARKS[1])
+    punct = is_mark(ids)
     punct[0] = False
     found = punct.any(0)
     chars = punct.int().argmax(0) - 1  # (B,) characters a line
